@@ -175,14 +175,19 @@ func (s *Server) recordFollowerFetch(replicaID int32, req *kmsg.FetchRequest) {
 			}
 			f, ok := p.followers[replicaID]
 			if !ok {
-				f = &followerState{}
+				f = &followerState{logEndOffset: -1}
 				p.followers[replicaID] = f
 			}
-			f.logEndOffset = rp.FetchOffset
-			f.lastFetchTime = now
-			if rp.FetchOffset >= p.log.LogEndOffset() {
+			leo := p.log.LogEndOffset()
+			switch {
+			case rp.FetchOffset >= leo:
 				f.lastCaughtUpTime = now
+			case rp.FetchOffset >= f.lastFetchLeaderLEO && f.lastFetchTime.After(f.lastCaughtUpTime):
+				f.lastCaughtUpTime = f.lastFetchTime
 			}
+			f.logEndOffset = rp.FetchOffset
+			f.lastFetchLeaderLEO, f.lastFetchTime = leo, now
+			s.maybeExpandIsrLocked(p, replicaID, f)
 			moved := p.maybeIncrementHighWatermarkLocked()
 			p.mu.Unlock()
 			if moved {

@@ -32,7 +32,10 @@ type Partition struct {
 type followerState struct {
 	logEndOffset     int64
 	lastCaughtUpTime time.Time
-	lastFetchTime    time.Time
+	// The leader's log end offset and the time of this follower's previous fetch: a follower
+	// that has since reached that offset was caught up at that time (Replica.updateFetchState).
+	lastFetchLeaderLEO int64
+	lastFetchTime      time.Time
 }
 
 // waiter is a parked fetch or acks=all produce; a partition pokes it when its log end offset or

@@ -45,6 +45,7 @@ type Server struct {
 	groups      *coordinator.Coordinator
 	pids        *producerIDManager
 	topicCfg    topicConfigs
+	isrChanges  isrChangeSet
 	metrics     *metrics
 	advertised  []zkmeta.Endpoint
 
@@ -153,7 +154,11 @@ func (s *Server) Startup() error {
 	s.startGroupCoordinator()
 	s.startController()
 
-	s.bgWG.Add(2)
+	s.bgWG.Add(3)
+	go func() {
+		defer s.bgWG.Done()
+		s.runIsrMaintenance()
+	}()
 	go func() {
 		defer s.bgWG.Done()
 		if err := s.zk.WatchConfigChanges(s.bgCtx, s.onConfigChange); err != nil && s.bgCtx.Err() == nil {

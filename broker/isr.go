@@ -1,0 +1,148 @@
+package broker
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kafka-classic/kafka-classic/logstore"
+	"github.com/kafka-classic/kafka-classic/zkmeta"
+)
+
+// isrChangeSet batches partitions whose ISR this broker changed, published as one
+// /isr_change_notification entry (ReplicaManager.maybePropagateIsrChanges, pre-AlterIsr path).
+type isrChangeSet struct {
+	mu          sync.Mutex
+	pending     map[zkmeta.TP]struct{}
+	lastChange  time.Time
+	lastPublish time.Time
+}
+
+func (c *isrChangeSet) record(tp logstore.TopicPartition) {
+	c.mu.Lock()
+	if c.pending == nil {
+		c.pending = map[zkmeta.TP]struct{}{}
+	}
+	c.pending[zkmeta.TP{Topic: tp.Topic, Partition: tp.Partition}] = struct{}{}
+	c.lastChange = time.Now()
+	c.mu.Unlock()
+}
+
+// Kafka publishes when changes are pending and either 5 s passed without a new change or 60 s
+// passed since the last publication; the check runs every 2.5 s.
+const (
+	isrPropagateInterval = 2500 * time.Millisecond
+	isrChangeQuiet       = 5000 * time.Millisecond
+	isrPublishMax        = 60000 * time.Millisecond
+)
+
+func (c *isrChangeSet) takeDue(now time.Time) []zkmeta.TP {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return nil
+	}
+	if now.Sub(c.lastChange) < isrChangeQuiet && now.Sub(c.lastPublish) < isrPublishMax {
+		return nil
+	}
+	out := make([]zkmeta.TP, 0, len(c.pending))
+	for tp := range c.pending {
+		out = append(out, tp)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Topic != out[j].Topic {
+			return out[i].Topic < out[j].Topic
+		}
+		return out[i].Partition < out[j].Partition
+	})
+	c.pending = nil
+	c.lastPublish = now
+	return out
+}
+
+// runIsrMaintenance shrinks ISRs of lagging followers and publishes ISR change notifications.
+func (s *Server) runIsrMaintenance() {
+	shrinkEvery := s.cfg.ReplicaLagTimeMax / 2
+	if shrinkEvery <= 0 {
+		shrinkEvery = 15 * time.Second
+	}
+	shrink := time.NewTicker(shrinkEvery)
+	publish := time.NewTicker(isrPropagateInterval)
+	defer shrink.Stop()
+	defer publish.Stop()
+	for {
+		select {
+		case <-s.bgCtx.Done():
+			return
+		case <-shrink.C:
+			for _, p := range s.replicas.allPartitions() {
+				s.maybeShrinkIsr(p)
+			}
+		case now := <-publish.C:
+			if tps := s.isrChanges.takeDue(now); len(tps) > 0 {
+				if err := s.zk.WriteIsrChangeNotification(tps); err != nil {
+					s.log.Warn().Err(err).Msg("Could not write the ISR change notification")
+				}
+			}
+		}
+	}
+}
+
+// maybeShrinkIsr drops followers that have not caught up within replica.lag.time.max.ms.
+func (s *Server) maybeShrinkIsr(p *Partition) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.isLeaderLocked() {
+		return
+	}
+	now := time.Now()
+	var out, kept []int32
+	for _, id := range p.isr {
+		if id == s.cfg.BrokerID {
+			kept = append(kept, id)
+			continue
+		}
+		f, ok := p.followers[id]
+		if ok && now.Sub(f.lastCaughtUpTime) <= s.cfg.ReplicaLagTimeMax {
+			kept = append(kept, id)
+			continue
+		}
+		out = append(out, id)
+	}
+	if len(out) == 0 {
+		return
+	}
+	s.replicas.log.Info().Msgf("[Partition %s broker=%d] Shrinking ISR from %s to %s. Leader: (highWatermark: %d, endOffset: %d). Out of sync replicas: %s.",
+		p.tp, s.cfg.BrokerID, fmtIDs(p.isr), fmtIDs(kept), p.log.HighWatermark(), p.log.LogEndOffset(), fmtIDs(out))
+	if s.writeIsrLocked(p, kept) && p.maybeIncrementHighWatermarkLocked() {
+		go p.wake()
+	}
+}
+
+// maybeExpandIsrLocked adds a follower back once it has reached the high watermark and the
+// start of the current leader epoch. p.mu must be held for writing.
+func (s *Server) maybeExpandIsrLocked(p *Partition, id int32, f *followerState) {
+	if containsID(p.isr, id) || f.logEndOffset < p.log.HighWatermark() {
+		return
+	}
+	if _, start := p.log.EndOffsetForEpoch(p.leaderEpoch - 1); f.logEndOffset < start {
+		return
+	}
+	next := append(append([]int32(nil), p.isr...), id)
+	s.replicas.log.Info().Msgf("[Partition %s broker=%d] Expanding ISR from %s to %s", p.tp, s.cfg.BrokerID, fmtIDs(p.isr), fmtIDs(next))
+	s.writeIsrLocked(p, next)
+}
+
+// writeIsrLocked records a new ISR in the partition state znode, conditional on the zkVersion
+// this leader last saw; on a version conflict it keeps its state and waits for the controller.
+func (s *Server) writeIsrLocked(p *Partition, isr []int32) bool {
+	li := zkmeta.LeaderIsr{Leader: s.cfg.BrokerID, LeaderEpoch: p.leaderEpoch, ISR: isr, ControllerEpoch: p.controllerEpoch, ZkVersion: p.zkVersion}
+	v, err := s.zk.UpdatePartitionState(-1, zkmeta.TP{Topic: p.tp.Topic, Partition: p.tp.Partition}, li)
+	if err != nil {
+		s.replicas.log.Info().Msgf("[Partition %s broker=%d] Cached zkVersion %d not equal to that in zookeeper, skip updating ISR (%v)", p.tp, s.cfg.BrokerID, p.zkVersion, err)
+		return false
+	}
+	p.isr, p.zkVersion = isr, v
+	s.isrChanges.record(p.tp)
+	return true
+}
