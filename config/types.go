@@ -67,6 +67,33 @@ type Broker struct {
 	RequestTimeout               time.Duration
 	ConnectionsMaxIdle           time.Duration
 
+	// Keys beyond the original contract, for the coordinators, replica manager and controller.
+	BrokerIDGenerationEnable                           bool
+	ReservedBrokerMaxID                                int32
+	InterBrokerProtocolVersion                         string
+	QueuedMaxRequests                                  int32
+	FetchMaxBytes                                      int32
+	NumNetworkThreads                                  int
+	NumIoThreads                                       int
+	NumReplicaFetchers                                 int
+	ReplicaFetchBackoff                                time.Duration
+	ReplicaSocketTimeout                               time.Duration
+	LeaderImbalancePerBrokerPercentage                 int32
+	ControlledShutdownMaxRetries                       int32
+	ControlledShutdownRetryBackoff                     time.Duration
+	LogCleanerEnable                                   bool
+	GroupMaxSize                                       int32
+	OffsetMetadataMaxBytes                             int32
+	OffsetsCommitTimeout                               time.Duration
+	OffsetsCommitRequiredAcks                          int16
+	OffsetsLoadBufferSize                              int32
+	TransactionStateLogSegmentBytes                    int32
+	TransactionStateLogLoadBufferSize                  int32
+	TransactionMaxTimeout                              time.Duration
+	TransactionalIDExpiration                          time.Duration
+	TransactionAbortTimedOutTransactionCleanupInterval time.Duration
+	TransactionRemoveExpiredTransactionCleanupInterval time.Duration
+
 	// MetricsListen is this project's extension (kafka.metrics.prometheus.listen): where the
 	// Prometheus endpoint listens; empty turns it off.
 	MetricsListen string
