@@ -20,9 +20,18 @@ type RequestContext struct {
 // ZkAdminManager, MetadataCache and the coordinators the same way). Handlers validate what the wire alone
 // can tell, set response versions, and delegate here; implementations never see framing or headers and
 // report client mistakes as Kafka error codes inside the response.
+//
+// Handlers normalise some requests by version before the call (see each NN_*.go file): Metadata
+// Topics is nil for "all topics" at every version and AllowAutoTopicCreation is true below v4;
+// JoinGroup v0 carries RebalanceTimeoutMillis = SessionTimeoutMillis; FindCoordinator v0 has
+// CoordinatorType 0. Requests rejected by a handler's wire checks (duplicates, bad acks, broken
+// record framing, ...) never reach the service, or reach it without the rejected items. A nil
+// response, or one missing some requested item, is completed with UNKNOWN_SERVER_ERROR entries.
 type Services interface {
 	Metadata(ctx context.Context, rc *RequestContext, req *kmsg.MetadataRequest) *kmsg.MetadataResponse
-	// Produce returns nil when acks=0 (no response is sent).
+	// Produce returns nil when acks=0 (no response is sent; a response with any partition error
+	// closes the connection instead, as Kafka does). The record bytes alias the connection's read
+	// buffer: finish with them, or copy them, before returning.
 	Produce(ctx context.Context, rc *RequestContext, req *kmsg.ProduceRequest) *kmsg.ProduceResponse
 	Fetch(ctx context.Context, rc *RequestContext, req *kmsg.FetchRequest) *kmsg.FetchResponse
 	ListOffsets(ctx context.Context, rc *RequestContext, req *kmsg.ListOffsetsRequest) *kmsg.ListOffsetsResponse
