@@ -182,7 +182,6 @@ func (s *Server) CreateTopics(ctx context.Context, rc *protocol.RequestContext, 
 			fail(e, m)
 			continue
 		} else {
-			s.log.Info().Msgf("Creating topic %s with configuration %v and initial partition assignment", rt.Topic, configs)
 			wait = append(wait, created{idx: len(resp.Topics), partitions: int(nParts)})
 		}
 		st.NumPartitions, st.ReplicationFactor = nParts, rf

@@ -81,6 +81,8 @@ func (s *Server) readFetch(req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, bo
 			sp := kmsg.NewFetchResponseTopicPartition()
 			sp.Partition = rp.Partition
 			sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+			// Kafka always sends a (possibly empty) record set; librdkafka rejects a null one.
+			sp.RecordBatches = noRecords
 			tp := logstore.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}
 			p, kErr := s.replicas.leaderPartition(tp, known)
 			if kErr != nil {
@@ -155,6 +157,8 @@ func (s *Server) readFetch(req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, bo
 	}
 	return resp, int(total), hasError, parts
 }
+
+var noRecords = []byte{}
 
 // recordFollowerFetch is the leader side of replication: a follower fetching from offset N has
 // everything below N, which may advance the high watermark and bring it back into the ISR.

@@ -115,15 +115,7 @@ func (o offsetsStorage) Load(ctx context.Context, partition int32, fn func(key, 
 }
 
 func (s *Server) startGroupCoordinator() {
-	s.groups = coordinator.New(coordinator.Config{
-		BrokerID:                      s.cfg.BrokerID,
-		NumPartitions:                 s.cfg.OffsetsTopicNumPartitions,
-		InitialRebalanceDelay:         s.cfg.GroupInitialRebalanceDelay,
-		MinSessionTimeout:             s.cfg.GroupMinSessionTimeout,
-		MaxSessionTimeout:             s.cfg.GroupMaxSessionTimeout,
-		OffsetsRetention:              s.cfg.OffsetsRetention,
-		OffsetsRetentionCheckInterval: s.cfg.OffsetsRetentionCheckInterval,
-	}, offsetsStorage{s}, s.log.With().Str(LoggerField, "kafka.coordinator.group.GroupCoordinator").Logger())
+	s.groups = coordinator.New(coordinator.ConfigFromBroker(s.cfg, s.cfg.OffsetsTopicNumPartitions), offsetsStorage{s}, s.log.With().Str(LoggerField, "kafka.coordinator.group.GroupCoordinator").Logger())
 }
 
 // onOffsetsLeadership loads or unloads the groups of an offsets partition as its leadership
@@ -161,9 +153,6 @@ func (s *Server) ensureOffsetsTopic() *kerr.Error {
 	if err != nil && !errors.Is(err, zkmeta.ErrTopicExists) {
 		s.log.Error().Err(err).Msg("Could not create the offsets topic")
 		return kerr.CoordinatorNotAvailable
-	}
-	if err == nil {
-		s.log.Info().Msgf("Creating topic %s with configuration %s and initial partition assignment", offsetsTopic, fmtConfig(cfgs))
 	}
 	return kerr.CoordinatorNotAvailable
 }

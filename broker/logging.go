@@ -63,6 +63,9 @@ func (k *kafkaLayout) Write(p []byte) (int, error) {
 		switch key {
 		case zerolog.TimestampFieldName, zerolog.LevelFieldName, zerolog.MessageFieldName, LoggerField:
 			continue
+		case "component", "broker", "thread", "partition", "dir", "offset", "logEndOffset", "logStartOffset", "segments":
+			// Identities Kafka puts inside the message text already; keep them out of the line.
+			continue
 		}
 		keys = append(keys, key)
 	}

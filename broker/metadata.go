@@ -54,10 +54,7 @@ func (s *Server) maybeAutoCreate(topic string, allow bool) int16 {
 	}
 	err := s.createTopicInZK(topic, s.cfg.NumPartitions, s.cfg.DefaultReplicationFactor, nil, nil)
 	switch {
-	case err == nil:
-		s.log.Info().Msgf("Creating topic %s with configuration {} and initial partition assignment by auto-creation", topic)
-		return kerr.LeaderNotAvailable.Code
-	case errors.Is(err, zkmeta.ErrTopicExists):
+	case err == nil, errors.Is(err, zkmeta.ErrTopicExists):
 		return kerr.LeaderNotAvailable.Code
 	case errors.Is(err, zkmeta.ErrInvalidReplicationFactor):
 		return kerr.InvalidReplicationFactor.Code

@@ -33,7 +33,6 @@ func (m *producerIDManager) claimBlock() error {
 		return err
 	}
 	m.next, m.last = start, end
-	m.log.Info().Msgf("[ProducerId Manager %d]: Acquired new producerId block (brokerId:%d,blockStartProducerId:%d,blockEndProducerId:%d) by writing to Zk with path version", m.brokerID, m.brokerID, start, end)
 	return nil
 }
 

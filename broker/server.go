@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -257,12 +256,6 @@ func (s *Server) register() error {
 		return fmt.Errorf("registering broker %d in ZooKeeper: %w", s.cfg.BrokerID, err)
 	}
 	s.brokerEpoch.Store(epoch)
-	addrs := make([]string, len(s.advertised))
-	for i, e := range s.advertised {
-		addrs[i] = fmt.Sprintf("%s://%s:%d", e.Listener, e.Host, e.Port)
-	}
-	s.log.Info().Str(LoggerField, "kafka.zk.KafkaZkClient").Msgf("Registered broker %d at path /brokers/ids/%d with addresses: %s, czxid (broker epoch): %d",
-		s.cfg.BrokerID, s.cfg.BrokerID, strings.Join(addrs, ","), epoch)
 	return nil
 }
 

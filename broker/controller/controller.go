@@ -75,14 +75,18 @@ type Controller struct {
 	activeID   atomic.Int32
 	watchGen   atomic.Uint64
 	watchMu    sync.Mutex
-	watchArmed map[string]uint64 // watch key -> generation that armed it
+	watchArmed map[string]uint64 // watch key -> token of the pending watch
+	watchToken uint64
 
 	// Owned by the event loop.
-	ctx             *controllerContext
-	channels        *channelManager
-	batch           *requestBatch
-	rebalanceTimer  *time.Timer
-	mutedTopicWatch map[string]bool
+	ctx            *controllerContext
+	channels       *channelManager
+	batch          *requestBatch
+	rebalanceTimer *time.Timer
+	metrics        metricsHolder
+	// firstRebalanceDelay is Kafka's fixed 5 s before the first imbalance check (tests shorten it).
+	firstRebalanceDelay time.Duration
+	mutedTopicWatch     map[string]bool
 }
 
 // New builds a controller; nothing happens until Start.
@@ -121,6 +125,7 @@ func New(cfg Config, zk *zkmeta.Client, sender Sender, log zerolog.Logger) *Cont
 	}
 	c.activeID.Store(-1)
 	c.ctx = newControllerContext()
+	c.firstRebalanceDelay = 5 * time.Second
 	return c
 }
 
@@ -131,6 +136,14 @@ func (c *Controller) Start() {
 	}
 	go c.run()
 	c.queue.put(&startupEvent{})
+}
+
+// OnSessionExpired is called when ZooKeeper reports the session expired, before a new one
+// exists (zkmeta.SessionExpired): like Kafka, the controller drops queued work and resigns.
+func (c *Controller) OnSessionExpired() {
+	if c.started.Load() {
+		c.queue.clearAndPut(&expireEvent{})
+	}
 }
 
 // OnSessionReestablished is called by the broker after a ZooKeeper session expired and a new
@@ -169,27 +182,6 @@ func (c *Controller) ControlledShutdown(ctx context.Context, brokerID int32, bro
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-}
-
-// ElectLeaders is the ElectLeaders API (PREFERRED=0, UNCLEAN=1). Not implemented yet.
-func (c *Controller) ElectLeaders(ctx context.Context, electionType int8, partitions []zkmeta.TP) (map[zkmeta.TP]error, error) {
-	return nil, ErrNotImplemented
-}
-
-// AlterPartitionReassignments is the KIP-455 API. Not implemented yet (the ZooKeeper
-// /admin/reassign_partitions path is).
-func (c *Controller) AlterPartitionReassignments(ctx context.Context, targets map[zkmeta.TP][]int32) (map[zkmeta.TP]error, error) {
-	return nil, ErrNotImplemented
-}
-
-// ListPartitionReassignments is the KIP-455 API. Not implemented yet.
-func (c *Controller) ListPartitionReassignments(ctx context.Context, partitions []zkmeta.TP) (map[zkmeta.TP]Reassignment, error) {
-	return nil, ErrNotImplemented
-}
-
-// Reassignment describes one ongoing partition reassignment.
-type Reassignment struct {
-	Replicas, Adding, Removing []int32
 }
 
 // Shutdown stops the event loop, resigning first if active (KafkaController.shutdown). The

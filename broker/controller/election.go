@@ -29,6 +29,7 @@ func (c *Controller) processControllerChange() error {
 
 // processExpire: the session that owned our /controller node is gone.
 func (c *Controller) processExpire() {
+	c.forgetAllWatches()
 	c.activeID.Store(-1)
 	if c.active.Load() {
 		c.onControllerResignation()

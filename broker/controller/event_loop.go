@@ -90,6 +90,7 @@ func (c *Controller) run() {
 		}
 		start := time.Now()
 		c.process(qe.ev)
+		c.updateMetrics()
 		c.log.Debug().Str("event", eventName(qe.ev)).Str("state", qe.ev.state()).
 			Dur("queue_time", start.Sub(qe.enqueued)).Dur("process_time", time.Since(start)).
 			Msg("Processed event")
@@ -170,8 +171,11 @@ func (c *Controller) dispatch(ev event) error {
 		return c.processAutoPreferredReplicaLeaderElection()
 	case *zkPartitionReassignmentEvent:
 		return c.processZkPartitionReassignment()
-	case *retryWatchEvent:
-		return c.dispatch(e.inner)
+	case *partitionReassignmentIsrChangeEvent:
+		return c.processPartitionReassignmentIsrChange(e.tp)
+	case *apiEvent:
+		e.run(c)
+		return nil
 	default:
 		return fmt.Errorf("controller: unknown event %T", ev)
 	}

@@ -40,9 +40,6 @@ type leaderAndIsrResponseEvent struct {
 	errors   map[zkmeta.TP]int16
 }
 
-// retryWatchEvent re-runs an event whose watch could not be re-armed (ZooKeeper unavailable).
-type retryWatchEvent struct{ inner event }
-
 type controlledShutdownResult struct {
 	remaining []zkmeta.TP
 	err       error
@@ -71,7 +68,6 @@ func (*preferredReplicaElectionEvent) state() string           { return "ManualL
 func (*autoPreferredReplicaLeaderElectionEvent) state() string { return "AutoLeaderBalance" }
 func (*topicDeletionStopReplicaResponseEvent) state() string   { return "TopicDeletion" }
 func (*leaderAndIsrResponseEvent) state() string               { return "LeaderAndIsrResponseReceived" }
-func (e *retryWatchEvent) state() string                       { return e.inner.state() }
 func (*controlledShutdownEvent) state() string                 { return "ControlledShutdown" }
 
 func (e *controlledShutdownEvent) preempt(err error) {

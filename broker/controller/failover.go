@@ -12,6 +12,9 @@ func (c *Controller) onControllerFailover() error {
 	c.batch = newRequestBatch(c)
 	c.channels = newChannelManager(c)
 
+	if _, err := c.zk.EnsureFeatureZNode(); err != nil {
+		return err
+	}
 	// Child and exists watches (Kafka registers the handlers first; the reads below arm them).
 	if _, err := c.existsW(preferredElectionPath, func() event { return &preferredReplicaElectionEvent{} }); err != nil {
 		return err
@@ -23,7 +26,7 @@ func (c *Controller) onControllerFailover() error {
 	if _, err := c.childrenW(logDirEventPath, func() event { return &logDirEventNotificationEvent{} }); err != nil && !isNoNode(err) {
 		return err
 	}
-	if err := c.deleteChildrenFenced(logDirEventPath); err != nil {
+	if _, err := c.zk.ReadAndDeleteLogDirEventNotifications(c.ctx.epochZkVersion); err != nil {
 		return err
 	}
 	c.log.Info().Msg("Deleting isr change notifications")
@@ -77,7 +80,7 @@ func (c *Controller) onControllerFailover() error {
 	}
 	c.log.Info().Msg("Starting the controller scheduler")
 	if c.cfg.AutoLeaderRebalanceEnable {
-		c.scheduleAutoLeaderRebalance(5 * time.Second)
+		c.scheduleAutoLeaderRebalance(c.firstRebalanceDelay)
 	}
 	return nil
 }
@@ -206,7 +209,7 @@ func (c *Controller) scheduleAutoLeaderRebalance(delay time.Duration) {
 	if c.rebalanceTimer != nil {
 		c.rebalanceTimer.Stop()
 	}
-	gen := c.currentGen()
+	gen := c.watchGen.Load()
 	c.rebalanceTimer = time.AfterFunc(delay, func() {
 		if c.watchGen.Load() == gen {
 			c.queue.put(&autoPreferredReplicaLeaderElectionEvent{})

@@ -219,30 +219,19 @@ func (c *Controller) initializeLeaderAndIsrForPartitions(tps []zkmeta.TP) ([]zkm
 		return nil, nil
 	}
 	versions, err := c.zk.CreatePartitionStatesFenced(cc.epochZkVersion, states)
-	if err != nil {
-		if errors.Is(err, zkmeta.ErrControllerMoved) {
-			return nil, err
+	if err != nil && errors.Is(err, zkmeta.ErrControllerMoved) {
+		return nil, err
+	}
+	for _, tp := range order {
+		if _, created := versions[tp]; created {
+			continue
 		}
-		// One bad partition (e.g. a state znode that already exists) fails the whole batch;
-		// retry one by one so that the others still come online.
-		versions = map[zkmeta.TP]int32{}
-		for _, tp := range order {
-			v, err := c.zk.CreatePartitionStatesFenced(cc.epochZkVersion, map[zkmeta.TP]zkmeta.LeaderIsr{tp: states[tp]})
-			if err != nil {
-				if errors.Is(err, zkmeta.ErrControllerMoved) {
-					return nil, err
-				}
-				cause := err
-				if isNodeExists(err) {
-					existing, _ := c.zk.GetPartitionState(tp.Topic, tp.Partition)
-					cause = fmt.Errorf("%w: Encountered error while changing partition %s's state from New to Online since LeaderAndIsr path already exists with value %s and controller epoch %d",
-						errStateChangeFailed, tpString(tp), leaderAndIsrString(existing), existing.ControllerEpoch)
-				}
-				c.logFailedPartitionStateChange(tp, NewPartition, OnlinePartition, cause)
-				continue
-			}
-			versions[tp] = v[tp]
+		cause := err
+		if existing, gerr := c.zk.GetPartitionState(tp.Topic, tp.Partition); gerr == nil {
+			cause = fmt.Errorf("%w: Encountered error while changing partition %s's state from New to Online since LeaderAndIsr path already exists with value %s and controller epoch %d",
+				errStateChangeFailed, tpString(tp), leaderAndIsrString(existing), existing.ControllerEpoch)
 		}
+		c.logFailedPartitionStateChange(tp, NewPartition, OnlinePartition, cause)
 	}
 	var ok []zkmeta.TP
 	for _, tp := range order {
