@@ -109,6 +109,12 @@ func errorCodeFor(err error) *kerr.Error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, logstore.ErrRecordListTooLarge):
+		return kerr.RecordListTooLarge
+	case errors.Is(err, logstore.ErrInvalidTimestamp):
+		return kerr.InvalidTimestamp
+	case errors.Is(err, logstore.ErrInvalidTxnState):
+		return kerr.InvalidTxnState
 	case errors.Is(err, logstore.ErrOffsetOutOfRange):
 		return kerr.OffsetOutOfRange
 	case errors.Is(err, logstore.ErrCorruptMessage):

@@ -352,3 +352,40 @@ func TestAutoLeaderRebalance(t *testing.T) {
 	})
 	waitFor(t, "imbalance gone", func() bool { return c.Metrics().PreferredReplicaImbalanceCount == 0 })
 }
+
+// The last ISR member dies: with the topic-level unclean.leader.election.enable=true the
+// controller elects an out-of-sync replica; without it the partition stays offline.
+func TestUncleanLeaderElectionFromTopicConfig(t *testing.T) {
+	addr := startZooKeeper(t)
+	zc := connectZK(t, addr)
+	registerBroker(t, zc, 0)
+	zc1 := connectZK(t, addr)
+	registerBroker(t, zc1, 1)
+	registerBroker(t, connectZK(t, addr), 2)
+	fs := &fakeSender{}
+	c := newTestController(t, zc, 0, fs, nil)
+	waitFor(t, "controller active", c.IsActive)
+	if err := zc.CreateTopic("dirty", map[int32][]int32{0: {1, 2}}, map[string]string{"unclean.leader.election.enable": "true"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := zc.CreateTopic("clean", map[int32][]int32{0: {1, 2}}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	dirty, clean := zkmeta.TP{Topic: "dirty", Partition: 0}, zkmeta.TP{Topic: "clean", Partition: 0}
+	waitFor(t, "online", func() bool {
+		s, err := zc.GetPartitionStates([]zkmeta.TP{dirty, clean})
+		return err == nil && len(s) == 2
+	})
+	expandIsr(t, zc, dirty, 1) // broker 2 fell out of sync
+	expandIsr(t, zc, clean, 1)
+	zc1.Close()
+	waitFor(t, "dirty-0 led by 2", func() bool {
+		li, err := zc.GetPartitionState("dirty", 0)
+		return err == nil && li.Leader == 2 && sameIDs(li.ISR, 2)
+	})
+	waitFor(t, "clean-0 offline", func() bool {
+		li, err := zc.GetPartitionState("clean", 0)
+		return err == nil && li.Leader == -1 && sameIDs(li.ISR, 1)
+	})
+	waitFor(t, "offline partition counted", func() bool { return c.Metrics().OfflinePartitionsCount == 1 })
+}

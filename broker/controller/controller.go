@@ -67,6 +67,7 @@ type Controller struct {
 	queue    *eventQueue
 	loopDone chan struct{}
 	started  atomic.Bool
+	stopped  atomic.Bool
 	stopOnce sync.Once
 
 	// Published for other goroutines; written only by the event loop.
@@ -191,6 +192,7 @@ func (c *Controller) Shutdown() {
 		if !c.started.Load() {
 			return
 		}
+		c.stopped.Store(true)
 		c.queue.clearAndPut(&shutdownEvent{})
 		<-c.loopDone
 	})

@@ -19,4 +19,10 @@
 // v7, StopReplica v3) go through the injected Sender, and every ZooKeeper write goes through
 // zkmeta's fenced methods, which check the /controller_epoch zkVersion so that a deposed
 // controller cannot write.
+//
+// Wiring by the broker: New after the broker registered in /brokers/ids, then Start. Forward
+// zkmeta session events: SessionExpired -> OnSessionExpired; SessionExpiredAndReconnected ->
+// re-register the broker, then OnSessionReestablished. Call Shutdown before closing the
+// ZooKeeper client. Errors from ControlledShutdown, ElectLeaders and the reassignment methods
+// wrap *kerr.Error values (errors.As) carrying the code for the response.
 package controller

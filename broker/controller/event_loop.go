@@ -130,6 +130,32 @@ func (c *Controller) process(ev event) {
 		return
 	}
 	c.log.Error().Err(err).Msgf("Error processing event %s", eventName(ev))
+	c.retryLater(ev)
+}
+
+// retryLater re-queues an event whose handler failed (typically ZooKeeper unavailable for
+// longer than zkmeta retries): its watch was not re-armed, so without a retry the change and
+// every later one would go unnoticed. Controller-only events are dropped if the term ended.
+func (c *Controller) retryLater(ev event) {
+	var again event
+	persistent := false
+	switch ev.(type) {
+	case *startupEvent, *reelectEvent, *controllerChangeEvent:
+		again, persistent = &reelectEvent{}, true
+	case *brokerChangeEvent, *brokerModificationsEvent, *topicChangeEvent, *partitionModificationsEvent,
+		*topicDeletionEvent, *isrChangeNotificationEvent, *logDirEventNotificationEvent,
+		*zkPartitionReassignmentEvent, *preferredReplicaElectionEvent, *partitionReassignmentIsrChangeEvent:
+		again = ev
+	default:
+		return
+	}
+	gen := c.watchGen.Load()
+	time.AfterFunc(c.cfg.RetryBackoff*10, func() {
+		if c.stopped.Load() || (!persistent && c.watchGen.Load() != gen) {
+			return
+		}
+		c.queue.put(again)
+	})
 }
 
 func (c *Controller) dispatch(ev event) error {

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"time"
 
 	"github.com/kafka-classic/kafka-classic/zkmeta"
@@ -117,6 +118,10 @@ func (c *Controller) initializeControllerContext() error {
 		a, err := c.zk.GetTopicAssignment(t)
 		if err != nil {
 			if isNoNode(err) {
+				continue
+			}
+			if errors.Is(err, zkmeta.ErrBadData) {
+				c.log.Error().Err(err).Msgf("Ignoring topic %s: its znode cannot be parsed", t)
 				continue
 			}
 			return err

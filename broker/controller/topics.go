@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -46,6 +47,10 @@ func (c *Controller) processTopicChange() error {
 		a, err := c.zk.GetTopicAssignment(t)
 		if err != nil {
 			if isNoNode(err) {
+				continue
+			}
+			if errors.Is(err, zkmeta.ErrBadData) {
+				c.log.Error().Err(err).Msgf("Ignoring topic %s: its znode cannot be parsed", t)
 				continue
 			}
 			return err
