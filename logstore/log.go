@@ -247,10 +247,6 @@ func (l *Log) validateClient(batches []byte, cfg *logConfigSnapshot, nowMs int64
 	if len(batches) == 0 {
 		return 0, fmt.Errorf("%w: empty record set", ErrInvalidRecord)
 	}
-	if len(batches) > int(cfg.segmentBytes) {
-		return 0, fmt.Errorf("%w: message batch size is %d bytes in append to partition %s which exceeds the maximum configured segment size of %d",
-			ErrRecordListTooLarge, len(batches), l.tp, cfg.segmentBytes)
-	}
 	records := 0
 	for p := 0; p < len(batches); {
 		sz, err := checkBatch(batches[p:])
@@ -291,6 +287,12 @@ func (l *Log) validateClient(batches []byte, cfg *logConfigSnapshot, nowMs int64
 		}
 		records += int(n)
 		p += sz
+	}
+	// Kafka checks each batch against max.message.bytes first (LogValidator) and the whole
+	// set against segment.bytes only afterwards (Log.append).
+	if len(batches) > int(cfg.segmentBytes) {
+		return 0, fmt.Errorf("%w: message batch size is %d bytes in append to partition %s which exceeds the maximum configured segment size of %d",
+			ErrRecordListTooLarge, len(batches), l.tp, cfg.segmentBytes)
 	}
 	return records, nil
 }

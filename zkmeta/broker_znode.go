@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -226,7 +227,8 @@ func (c *Client) RegisterBroker(b BrokerInfo) (int64, error) {
 func (c *Client) logRegistered(b BrokerInfo, path string, epoch int64) {
 	eps := make([]string, len(b.Endpoints))
 	for i, e := range b.Endpoints {
-		eps[i] = fmt.Sprintf("EndPoint(%s,%d,ListenerName(%s),%s)", e.Host, e.Port, e.Listener, e.protocol())
+		// EndPoint.connectionString: LISTENER://host:port
+		eps[i] = fmt.Sprintf("%s://%s", e.Listener, net.JoinHostPort(e.Host, strconv.Itoa(e.Port)))
 	}
 	c.log.Info().Msgf("Registered broker %d at path %s with addresses: %s, czxid (broker epoch): %d",
 		b.ID, path, strings.Join(eps, ","), epoch)
