@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -58,20 +57,12 @@ func (k *kafkaLayout) Write(p []byte) (int, error) {
 	b.WriteByte(' ')
 	msg, _ := ev[zerolog.MessageFieldName].(string)
 	b.WriteString(msg)
-	keys := make([]string, 0, len(ev))
-	for key := range ev {
-		switch key {
-		case zerolog.TimestampFieldName, zerolog.LevelFieldName, zerolog.MessageFieldName, LoggerField:
-			continue
-		case "component", "broker", "thread", "partition", "dir", "offset", "logEndOffset", "logStartOffset", "segments":
-			// Identities Kafka puts inside the message text already; keep them out of the line.
-			continue
+	// Kafka's lines carry their identities inside the message text; structured fields stay in
+	// the JSON event, and only an attached error or stack is worth showing on the line.
+	for _, key := range []string{zerolog.ErrorFieldName, zerolog.ErrorStackFieldName, "stack"} {
+		if v, ok := ev[key]; ok {
+			fmt.Fprintf(&b, " %s=%v", key, v)
 		}
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		fmt.Fprintf(&b, " %s=%v", key, ev[key])
 	}
 	if lg, ok := ev[LoggerField].(string); ok {
 		fmt.Fprintf(&b, " (%s)", lg)

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
@@ -86,15 +87,15 @@ func (c *Controller) processAdminLeaderElection(electionType int8, partitions []
 		switch {
 		case len(replicas) == 0:
 			c.log.Info().Msgf("Skipping replica leader election (%s) for partition %s by %s since it doesn't exist.", electionTypeLabel(electionType), tpString(tp), triggerAdminClient)
-			results[tp] = fmt.Errorf("The partition does not exist.: %w", kerr.UnknownTopicOrPartition)
+			results[tp] = apiError(kerr.UnknownTopicOrPartition, "The partition does not exist.")
 		case cc.topicsToBeDeleted[tp.Topic]:
 			c.log.Warn().Msgf("Skipping replica leader election (%s) for partitions %s by %s since the respective topics are being deleted", electionTypeLabel(electionType), tpString(tp), triggerAdminClient)
-			results[tp] = fmt.Errorf("The topic is being deleted: %w", kerr.InvalidTopicException)
+			results[tp] = apiError(kerr.InvalidTopicException, "The topic is being deleted")
 		case !hasLeader:
-			results[tp] = fmt.Errorf("The partition has no leader information yet: %w", kerr.LeaderNotAvailable)
+			results[tp] = apiError(kerr.LeaderNotAvailable, "The partition has no leader information yet")
 		case electionType == ElectionPreferred && li.Leader == replicas[0],
 			electionType != ElectionPreferred && li.Leader != noLeader && cc.isBrokerLive(li.Leader):
-			results[tp] = fmt.Errorf("Leader election not needed for topic partition.: %w", kerr.ElectionNotNeeded)
+			results[tp] = apiError(kerr.ElectionNotNeeded, "Leader election not needed for topic partition.")
 		default:
 			electable = append(electable, tp)
 		}
@@ -115,9 +116,9 @@ func (c *Controller) processAdminLeaderElection(electionType int8, partitions []
 			case e == nil:
 				results[tp] = nil
 			case electionType == ElectionPreferred:
-				results[tp] = fmt.Errorf("%v: %w", e, kerr.PreferredLeaderNotAvailable)
+				results[tp] = apiError(kerr.PreferredLeaderNotAvailable, "%s", stateChangeMessage(e))
 			default:
-				results[tp] = fmt.Errorf("%v: %w", e, kerr.EligibleLeadersNotAvailable)
+				results[tp] = apiError(kerr.EligibleLeadersNotAvailable, "%s", stateChangeMessage(e))
 			}
 		}
 	}
@@ -164,7 +165,7 @@ func (c *Controller) processApiPartitionReassignment(targets map[zkmeta.TP][]int
 		if a, ok := c.maybeBuildReassignment(tp, target, target != nil); ok {
 			toReassign[tp] = a
 		} else {
-			results[tp] = fmt.Errorf("No reassignment in progress: %w", kerr.NoReassignmentInProgress)
+			results[tp] = apiError(kerr.NoReassignmentInProgress, "No reassignment in progress")
 		}
 	}
 	if err := c.maybeRemoveFromZkReassignment(func(tp zkmeta.TP, _ []int32) bool {
@@ -222,4 +223,24 @@ func (c *Controller) ListPartitionReassignments(ctx context.Context, partitions 
 // Reassignment describes one ongoing partition reassignment (RS, AR, RR).
 type Reassignment struct {
 	Replicas, Adding, Removing []int32
+}
+
+// kafkaAPIError carries Kafka's error message for a response's ErrorMessage field while
+// unwrapping to the *kerr.Error whose code goes into the response.
+type kafkaAPIError struct {
+	code *kerr.Error
+	msg  string
+}
+
+func (e *kafkaAPIError) Error() string { return e.msg }
+func (e *kafkaAPIError) Unwrap() error { return e.code }
+
+func apiError(code *kerr.Error, format string, args ...interface{}) error {
+	return &kafkaAPIError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// stateChangeMessage is an error's text without this package's sentinel prefix, as Kafka puts
+// a StateChangeFailedException's message into responses.
+func stateChangeMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), errStateChangeFailed.Error()+": ")
 }

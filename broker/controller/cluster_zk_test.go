@@ -389,3 +389,53 @@ func TestUncleanLeaderElectionFromTopicConfig(t *testing.T) {
 	})
 	waitFor(t, "offline partition counted", func() bool { return c.Metrics().OfflinePartitionsCount == 1 })
 }
+
+func TestAlterIsr(t *testing.T) {
+	addr := startZooKeeper(t)
+	zc := connectZK(t, addr)
+	registerBroker(t, zc, 0)
+	epoch1 := registerBroker(t, connectZK(t, addr), 1)
+	fs := &fakeSender{}
+	c := newTestController(t, zc, 0, fs, nil)
+	waitFor(t, "controller active", c.IsActive)
+	if err := zc.CreateTopic("ai", map[int32][]int32{0: {1, 0}}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ai-0 online", func() bool { _, err := zc.GetPartitionState("ai", 0); return err == nil })
+	build := func(brokerEpoch int64, leaderEpoch, zkVersion int32, isr ...int32) *kmsg.AlterPartitionRequest {
+		req := kmsg.NewPtrAlterPartitionRequest()
+		req.BrokerID, req.BrokerEpoch = 1, brokerEpoch
+		rt := kmsg.NewAlterPartitionRequestTopic()
+		rt.Topic = "ai"
+		rp := kmsg.NewAlterPartitionRequestTopicPartition()
+		rp.Partition, rp.LeaderEpoch, rp.NewISR, rp.PartitionEpoch = 0, leaderEpoch, isr, zkVersion
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		return req
+	}
+	ctx := context.Background()
+	resp, err := c.AlterIsr(ctx, build(epoch1-1, 0, 0, 1))
+	if err != nil || resp.ErrorCode != kerr.StaleBrokerEpoch.Code {
+		t.Fatalf("stale epoch: %+v %v", resp, err)
+	}
+	resp, err = c.AlterIsr(ctx, build(epoch1, 0, 0, 1))
+	if err != nil || resp.ErrorCode != 0 {
+		t.Fatalf("shrink: %+v %v", resp, err)
+	}
+	p := resp.Topics[0].Partitions[0]
+	if p.ErrorCode != 0 || p.LeaderID != 1 || p.LeaderEpoch != 0 || !sameIDs(p.ISR, 1) || p.PartitionEpoch != 1 {
+		t.Fatalf("shrink result %+v", p)
+	}
+	if li := stateOf(t, zc, zkmeta.TP{Topic: "ai", Partition: 0}); !sameIDs(li.ISR, 1) || li.LeaderEpoch != 0 || li.ZkVersion != 1 {
+		t.Fatalf("state after AlterIsr %+v", li)
+	}
+	resp, _ = c.AlterIsr(ctx, build(epoch1, 0, 0, 1, 0))
+	if resp.Topics[0].Partitions[0].ErrorCode != kerr.InvalidUpdateVersion.Code {
+		t.Fatalf("stale zkVersion: %+v", resp.Topics[0].Partitions[0])
+	}
+	waitFor(t, "UpdateMetadata with ISR [1]", func() bool {
+		return findUpdateMetadata(fs.requests(), 0, func(r *kmsg.UpdateMetadataRequest) bool {
+			return len(r.TopicStates) == 1 && sameIDs(r.TopicStates[0].PartitionStates[0].ISR, 1)
+		}) != nil
+	})
+}

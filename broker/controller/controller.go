@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -52,7 +51,6 @@ var (
 	ErrNotController      = fmt.Errorf("controller: not the active controller: %w", kerr.NotController)
 	ErrStaleBrokerEpoch   = fmt.Errorf("controller: stale broker epoch: %w", kerr.StaleBrokerEpoch)
 	ErrBrokerNotAvailable = fmt.Errorf("controller: broker not available: %w", kerr.BrokerNotAvailable)
-	ErrNotImplemented     = errors.New("controller: not implemented")
 	ErrShutdown           = fmt.Errorf("controller: shut down: %w", kerr.NotController)
 )
 

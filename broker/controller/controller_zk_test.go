@@ -156,3 +156,41 @@ func TestSessionReestablishedReelects(t *testing.T) {
 		return err == nil && li.ControllerEpoch == 2
 	})
 }
+
+// Deletion halts while a replica's broker is down and resumes when it returns.
+func TestTopicDeletionWaitsForOfflineReplica(t *testing.T) {
+	addr := startZooKeeper(t)
+	zc := connectZK(t, addr)
+	registerBroker(t, zc, 0)
+	zc1 := connectZK(t, addr)
+	registerBroker(t, zc1, 1)
+	fs := &fakeSender{}
+	c := newTestController(t, zc, 0, fs, nil)
+	waitFor(t, "controller active", c.IsActive)
+	if err := zc.CreateTopic("gone", map[int32][]int32{0: {0, 1}}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	tp := zkmeta.TP{Topic: "gone", Partition: 0}
+	waitFor(t, "gone-0 online", func() bool { _, err := zc.GetPartitionState("gone", 0); return err == nil })
+	zc1.Close()
+	waitFor(t, "broker 1 seen dead", func() bool {
+		li, err := zc.GetPartitionState("gone", 0)
+		return err == nil && sameIDs(li.ISR, 0)
+	})
+	if err := zc.MarkTopicForDeletion("gone"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "StopReplica(delete) to live replica", func() bool { return findStopReplica(fs.requests(), 0, tp, true) != nil })
+	waitFor(t, "deletion halted", func() bool { return c.Metrics().TopicsIneligibleToDeleteCount == 1 })
+	if ok, _, _ := zc.Exists("/brokers/topics/gone"); !ok {
+		t.Fatal("topic deleted while a replica was offline")
+	}
+	registerBroker(t, connectZK(t, addr), 1)
+	waitFor(t, "topic deleted after broker 1 returned", func() bool {
+		ok, _, err := zc.Exists("/brokers/topics/gone")
+		return err == nil && !ok
+	})
+	if findStopReplica(fs.requests(), 1, tp, true) == nil {
+		t.Fatal("no StopReplica(delete) to the returning replica")
+	}
+}

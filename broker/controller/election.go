@@ -82,9 +82,9 @@ func (c *Controller) elect() error {
 		if errors.Is(err, zkmeta.ErrControllerMoved) {
 			return c.maybeResign()
 		}
+		// Not controller yet, so there is nothing to hand over; the loop retries the election.
 		c.log.Error().Err(err).Msg("Error while electing or becoming controller on broker " + itoa(c.cfg.BrokerID))
-		c.triggerControllerMove()
-		return nil
+		return err
 	}
 	if !won {
 		id, err := c.zk.GetControllerID()

@@ -91,6 +91,7 @@ func (c *Controller) run() {
 		start := time.Now()
 		c.process(qe.ev)
 		c.updateMetrics()
+		c.metrics.recordEvent(qe.ev.state(), start.Sub(qe.enqueued), time.Since(start))
 		c.log.Debug().Str("event", eventName(qe.ev)).Str("state", qe.ev.state()).
 			Dur("queue_time", start.Sub(qe.enqueued)).Dur("process_time", time.Since(start)).
 			Msg("Processed event")

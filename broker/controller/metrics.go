@@ -1,6 +1,10 @@
 package controller
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // Metrics is a snapshot of the gauges Kafka's controller exposes as MBeans
 // (kafka.controller:type=KafkaController,name=...). Values are 0 on a non-active controller,
@@ -15,9 +19,36 @@ type Metrics struct {
 	ReplicasToDeleteCount          int
 	TopicsIneligibleToDeleteCount  int
 	EventQueueSize                 int
+	// Events is per ControllerState: how many events ran and how long they took in total
+	// (Kafka's per-state rate-and-time metrics, e.g. TopicChangeRateAndTimeMs).
+	Events map[string]EventStat
 }
 
-type metricsHolder struct{ v atomic.Pointer[Metrics] }
+// EventStat accumulates one controller state's event count and processing time.
+type EventStat struct {
+	Count     int64
+	TotalTime time.Duration
+	QueueTime time.Duration
+}
+
+type metricsHolder struct {
+	v      atomic.Pointer[Metrics]
+	mu     sync.Mutex
+	events map[string]EventStat
+}
+
+func (h *metricsHolder) recordEvent(state string, queued, took time.Duration) {
+	h.mu.Lock()
+	if h.events == nil {
+		h.events = map[string]EventStat{}
+	}
+	st := h.events[state]
+	st.Count++
+	st.TotalTime += took
+	st.QueueTime += queued
+	h.events[state] = st
+	h.mu.Unlock()
+}
 
 // Metrics returns the gauges as of the last processed event.
 func (c *Controller) Metrics() Metrics {
@@ -26,6 +57,12 @@ func (c *Controller) Metrics() Metrics {
 		m = *p
 	}
 	m.EventQueueSize = c.queue.size()
+	c.metrics.mu.Lock()
+	m.Events = make(map[string]EventStat, len(c.metrics.events))
+	for k, v := range c.metrics.events {
+		m.Events[k] = v
+	}
+	c.metrics.mu.Unlock()
 	return m
 }
 

@@ -91,7 +91,7 @@ func (c *Controller) processZkPartitionReassignmentInner() (map[zkmeta.TP]bool, 
 		if a, ok := c.maybeBuildReassignment(tp, target, true); ok {
 			toReassign[tp] = a
 		} else {
-			results[tp] = kerr.NoReassignmentInProgress
+			results[tp] = apiError(kerr.NoReassignmentInProgress, "No reassignment in progress")
 		}
 	}
 	triggered, err := c.maybeTriggerPartitionReassignment(toReassign)
@@ -139,11 +139,11 @@ func (c *Controller) maybeTriggerPartitionReassignment(reassignments map[zkmeta.
 	for _, tp := range tpsOf(reassignments) {
 		if c.ctx.topicsToBeDeleted[tp.Topic] {
 			c.log.Info().Msgf("Skipping reassignment of %s since the topic is currently being deleted", tpString(tp))
-			out[tp] = fmt.Errorf("The partition does not exist.: %w", kerr.UnknownTopicOrPartition)
+			out[tp] = apiError(kerr.UnknownTopicOrPartition, "The partition does not exist.")
 			continue
 		}
 		if len(c.ctx.replicas(tp)) == 0 {
-			out[tp] = fmt.Errorf("The partition does not exist.: %w", kerr.UnknownTopicOrPartition)
+			out[tp] = apiError(kerr.UnknownTopicOrPartition, "The partition does not exist.")
 			continue
 		}
 		if err := c.onPartitionReassignment(tp, reassignments[tp]); err != nil {
@@ -152,7 +152,7 @@ func (c *Controller) maybeTriggerPartitionReassignment(reassignments map[zkmeta.
 				return nil, err
 			}
 			c.log.Error().Err(err).Msgf("Error completing reassignment of partition %s", tpString(tp))
-			out[tp] = fmt.Errorf("%v: %w", err, kerr.UnknownServerError)
+			out[tp] = apiError(kerr.UnknownServerError, "%s", stateChangeMessage(err))
 			continue
 		}
 		out[tp] = nil
@@ -467,22 +467,22 @@ func (c *Controller) processPartitionReassignmentIsrChange(tp zkmeta.TP) error {
 // validateReplicas checks an API reassignment target (Kafka's validateReplicas).
 func (c *Controller) validateReplicas(tp zkmeta.TP, replicas []int32) error {
 	if len(replicas) == 0 {
-		return fmt.Errorf("Empty replica list specified in partition reassignment.: %w", kerr.InvalidReplicaAssignment)
+		return apiError(kerr.InvalidReplicaAssignment, "Empty replica list specified in partition reassignment.")
 	}
 	if len(distinct(replicas)) != len(replicas) {
-		return fmt.Errorf("Duplicate replica ids in partition reassignment replica list: %s: %w", scalaList(replicas), kerr.InvalidReplicaAssignment)
+		return apiError(kerr.InvalidReplicaAssignment, "Duplicate replica ids in partition reassignment replica list: %s", scalaList(replicas))
 	}
 	for _, r := range replicas {
 		if r < 0 {
-			return fmt.Errorf("Invalid broker id in replica list: %s: %w", scalaList(replicas), kerr.InvalidReplicaAssignment)
+			return apiError(kerr.InvalidReplicaAssignment, "Invalid broker id in replica list: %s", scalaList(replicas))
 		}
 	}
 	a, _ := c.ctx.assignment(tp)
 	na := a.reassignTo(replicas)
 	for _, r := range na.adding {
 		if !c.ctx.isBrokerLive(r) {
-			return fmt.Errorf("Replica assignment has brokers that are not alive. Replica list: %s, live broker list: %s: %w",
-				scalaList(na.adding), joinIDs(c.ctx.liveBrokerIDs()), kerr.InvalidReplicaAssignment)
+			return apiError(kerr.InvalidReplicaAssignment, "Replica assignment has brokers that are not alive. Replica list: %s, live broker list: Set(%s)",
+				scalaList(na.adding), joinIDsComma(c.ctx.liveBrokerIDs()))
 		}
 	}
 	return nil

@@ -3,10 +3,12 @@ package controller
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -41,7 +43,7 @@ func startZooKeeper(t *testing.T) string {
 	l.Close()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "zoo.cfg")
-	body := fmt.Sprintf("dataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\ntickTime=2000\nmaxSessionTimeout=60000\nminSessionTimeout=500\n", filepath.Join(dir, "data"), port)
+	body := fmt.Sprintf("dataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=srvr\ntickTime=2000\nmaxSessionTimeout=60000\nminSessionTimeout=500\n", filepath.Join(dir, "data"), port)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +62,7 @@ func startZooKeeper(t *testing.T) string {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
+		if zkServing(addr) {
 			return addr
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -69,6 +70,22 @@ func startZooKeeper(t *testing.T) string {
 	out, _ := os.ReadFile(filepath.Join(dir, "zk.out"))
 	t.Fatalf("zookeeper did not start on %s: %s", addr, out)
 	return ""
+}
+
+// zkServing asks "srvr": the client port opens before the server can take sessions, and a
+// client connecting in that window may stall for seconds.
+func zkServing(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("srvr")); err != nil {
+		return false
+	}
+	out, _ := io.ReadAll(c)
+	return strings.Contains(string(out), "Mode:")
 }
 
 func testLogger(t *testing.T) zerolog.Logger {

@@ -13,7 +13,6 @@ import (
 // ZooKeeper paths the controller watches or edits directly (the rest go through zkmeta).
 const (
 	controllerPath        = "/controller"
-	controllerEpochPath   = "/controller_epoch"
 	brokerIDsPath         = "/brokers/ids"
 	topicsPath            = "/brokers/topics"
 	deleteTopicsPath      = "/admin/delete_topics"
@@ -155,10 +154,6 @@ func isNoNode(err error) bool {
 
 func isBadVersion(err error) bool {
 	return errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zkmeta.ErrBadVersion)
-}
-
-func isNodeExists(err error) bool {
-	return errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zkmeta.ErrNodeExists)
 }
 
 func brokerPath(id int32) string { return fmt.Sprintf("%s/%d", brokerIDsPath, id) }
