@@ -183,6 +183,14 @@ func (s *Server) recordFollowerFetch(replicaID int32, req *kmsg.FetchRequest) {
 				p.followers[replicaID] = f
 			}
 			leo := p.log.LogEndOffset()
+			// Like Kafka, only a fetch the leader would serve counts as progress: a follower
+			// fenced by a newer leader epoch (a zombie that slept through an election) or
+			// fetching outside the log must not move the HW or rejoin the ISR on its word.
+			if req.Version >= 9 && rp.CurrentLeaderEpoch >= 0 && rp.CurrentLeaderEpoch != p.leaderEpoch ||
+				rp.FetchOffset > leo || rp.FetchOffset < p.log.LogStartOffset() {
+				p.mu.Unlock()
+				continue
+			}
 			switch {
 			case rp.FetchOffset >= leo:
 				f.lastCaughtUpTime = now

@@ -270,6 +270,9 @@ func (s *Server) watchSession() {
 			if !ok {
 				return
 			}
+			if ev == zkmeta.SessionExpired && s.ctrl != nil {
+				s.ctrl.OnSessionExpired()
+			}
 			if ev != zkmeta.SessionExpiredAndReconnected {
 				continue
 			}

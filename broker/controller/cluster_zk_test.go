@@ -43,7 +43,7 @@ func TestBrokerFailureAndRestart(t *testing.T) {
 	registerBroker(t, zc1, 1)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 
 	if err := zc.CreateTopic("events", map[int32][]int32{0: {0, 1}, 1: {1, 0}}, nil, ""); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestControlledShutdown(t *testing.T) {
 	epoch1 := registerBroker(t, zc1, 1)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("cs", map[int32][]int32{0: {1, 0}, 1: {0, 1}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestDeleteTopicDisabled(t *testing.T) {
 	registerBroker(t, zc, 0)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, func(cfg *Config) { cfg.DeleteTopicEnable = false })
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("keep", map[int32][]int32{0: {0}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestIsrChangeNotification(t *testing.T) {
 	registerBroker(t, zc1, 1)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("isr", map[int32][]int32{0: {0, 1}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestPreferredReplicaElection(t *testing.T) {
 	registerBroker(t, zc, 0)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	// Broker 1 is not up yet, so broker 0 leads a partition that prefers 1.
 	if err := zc.CreateTopic("pref", map[int32][]int32{0: {1, 0}}, nil, ""); err != nil {
 		t.Fatal(err)
@@ -334,7 +334,7 @@ func TestAutoLeaderRebalance(t *testing.T) {
 	c.firstRebalanceDelay = 200 * time.Millisecond
 	c.Start()
 	t.Cleanup(c.Shutdown)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("ab", map[int32][]int32{0: {1, 0}, 1: {0, 1}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +364,7 @@ func TestUncleanLeaderElectionFromTopicConfig(t *testing.T) {
 	registerBroker(t, connectZK(t, addr), 2)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("dirty", map[int32][]int32{0: {1, 2}}, map[string]string{"unclean.leader.election.enable": "true"}, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestAlterIsr(t *testing.T) {
 	epoch1 := registerBroker(t, connectZK(t, addr), 1)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("ai", map[int32][]int32{0: {1, 0}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func TestElectionAndTopicLifecycle(t *testing.T) {
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
 
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if c.Epoch() != 1 || c.ActiveControllerID() != 0 {
 		t.Fatalf("epoch=%d active=%d, want 1 and 0", c.Epoch(), c.ActiveControllerID())
 	}
@@ -126,7 +126,7 @@ func TestSessionReestablishedReelects(t *testing.T) {
 	registerBroker(t, zc, 0)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("s", map[int32][]int32{0: {0}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +134,15 @@ func TestSessionReestablishedReelects(t *testing.T) {
 	c.OnSessionExpired()
 	c.OnSessionReestablished()
 	waitFor(t, "re-elected with epoch 2", func() bool { return c.IsActive() && c.Epoch() == 2 })
+	defer func() {
+		if t.Failed() {
+			t.Logf("metrics at failure %+v", c.Metrics())
+		}
+	}()
 	waitFor(t, "metrics of the new term", func() bool {
 		m := c.Metrics()
-		return m.ActiveControllerCount == 1 && m.GlobalTopicCount == 1 && m.GlobalPartitionCount == 1 && m.OfflinePartitionsCount == 0
+		return m.ActiveControllerCount == 1 && m.GlobalTopicCount == 1 && m.GlobalPartitionCount == 1 && m.OfflinePartitionsCount == 0 &&
+			m.Events["ControllerChange"].Count >= 3
 	})
 	waitFor(t, "LeaderAndIsr from epoch 2", func() bool {
 		r, _ := findLeaderAndIsr(fs.requests(), 0, zkmeta.TP{Topic: "s", Partition: 0}, nil)
@@ -166,7 +172,7 @@ func TestTopicDeletionWaitsForOfflineReplica(t *testing.T) {
 	registerBroker(t, zc1, 1)
 	fs := &fakeSender{}
 	c := newTestController(t, zc, 0, fs, nil)
-	waitFor(t, "controller active", c.IsActive)
+	waitActive(t, c)
 	if err := zc.CreateTopic("gone", map[int32][]int32{0: {0, 1}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}

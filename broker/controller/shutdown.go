@@ -67,5 +67,13 @@ func (c *Controller) doControlledShutdown(id int32, brokerEpoch int64) ([]zkmeta
 	if err := c.handleReplicaStateChanges(offline, OfflineReplica); err != nil {
 		return nil, err
 	}
-	return cc.partitionLeadersOnBroker(id), nil
+	// Like Kafka's replicatedPartitionsBrokerLeads: a single-replica partition has nowhere to
+	// move, so it never keeps a controlled shutdown waiting.
+	var remaining []zkmeta.TP
+	for _, tp := range cc.partitionLeadersOnBroker(id) {
+		if len(cc.replicas(tp)) > 1 {
+			remaining = append(remaining, tp)
+		}
+	}
+	return remaining, nil
 }

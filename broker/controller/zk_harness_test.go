@@ -254,3 +254,10 @@ func newTestController(t *testing.T, zc *zkmeta.Client, id int32, sender Sender,
 	t.Cleanup(c.Shutdown)
 	return c
 }
+
+// waitActive waits until c finished its failover (metrics are published after each event), so
+// that later ZooKeeper changes reach it through watches rather than through the failover reads.
+func waitActive(t *testing.T, c *Controller) {
+	t.Helper()
+	waitFor(t, "controller active", func() bool { return c.IsActive() && c.Metrics().ActiveControllerCount == 1 })
+}
