@@ -146,11 +146,10 @@ func (c *Controller) OnSessionExpired() {
 }
 
 // OnSessionReestablished is called by the broker after a ZooKeeper session expired and a new
-// one was established (and the broker re-registered): the controller resigns if it was active
-// (its ephemeral /controller is gone with the old session), forgets queued work, and re-runs
-// the election.
+// one was established (and the broker re-registered): it re-runs the election. Resignation
+// already happened on OnSessionExpired; queuing another expire here could undo an election
+// that the re-armed /controller watch has won in the meantime and force a second one.
 func (c *Controller) OnSessionReestablished() {
-	c.queue.clearAndPut(&expireEvent{})
 	c.queue.put(&reelectEvent{})
 }
 
