@@ -16,7 +16,7 @@ import (
 // watermark, followers (ReplicaID >= 0) up to the log end offset, and a follower's fetch offset
 // is its log end offset as far as the leader's ISR bookkeeping is concerned. When fewer than
 // MinBytes are available the request parks until an append or HW move wakes it or MaxWait
-// passes (DelayedFetch). Record bytes are copied from the segment file as they are stored.
+// passes (DelayedFetch). Record bytes go from the segment file to the socket with sendfile, as stored.
 func (s *Server) Fetch(ctx context.Context, rc *protocol.RequestContext, req *kmsg.FetchRequest) *kmsg.FetchResponse {
 	replicaID := req.ReplicaID
 	if replicaID >= 0 {
@@ -32,7 +32,7 @@ func (s *Server) Fetch(ctx context.Context, rc *protocol.RequestContext, req *km
 		}
 	}()
 	for {
-		resp, bytes, hasError, parts := s.readFetch(req)
+		resp, bytes, hasError, parts := s.readFetch(rc, req)
 		if bytes >= int(req.MinBytes) || hasError || !time.Now().Before(deadline) || req.MaxWaitMillis <= 0 {
 			return resp
 		}
@@ -59,7 +59,8 @@ func (s *Server) Fetch(ctx context.Context, rc *protocol.RequestContext, req *km
 
 // readFetch does one pass over the requested partitions. It returns the response, the record
 // bytes gathered, whether any partition failed, and the partitions worth waiting on.
-func (s *Server) readFetch(req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, bool, []*Partition) {
+func (s *Server) readFetch(rc *protocol.RequestContext, req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, bool, []*Partition) {
+	rc.ResetRegions()
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
 	resp.Version = req.Version
 	isFollower := req.ReplicaID >= 0
@@ -139,14 +140,9 @@ func (s *Server) readFetch(req *kmsg.FetchRequest) (*kmsg.FetchResponse, int, bo
 				continue
 			}
 			if res.Size > 0 {
-				buf, err := res.AppendTo(make([]byte, 0, res.Size))
-				if err != nil {
-					sp.ErrorCode = kerr.KafkaStorageError.Code
-					hasError = true
-				} else {
-					sp.RecordBatches = buf
-					total += int64(len(buf))
-				}
+				// The record bytes stay in the segment file until the connection sends them.
+				sp.RecordBatches = rc.AttachRegion(protocol.FileRegion{File: res.File, Pos: res.Pos, Size: res.Size})
+				total += int64(res.Size)
 			}
 			st.Partitions = append(st.Partitions, sp)
 		}

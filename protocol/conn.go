@@ -149,7 +149,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	}
 	if version < h.MinVersion || version > h.MaxVersion {
 		if key == 18 && version > h.MaxVersion {
-			return c.writeResponse(corr, apiVersionsResponse(0, true))
+			return c.writeResponse(corr, apiVersionsResponse(0, true), nil)
 		}
 		c.log.Warn().Int16("api_key", key).Int32("correlation_id", corr).Str("client_id", clientID).
 			Msgf("Closing socket connection to %s because of error: Unsupported version %d for %s (supported %d-%d)",
@@ -197,7 +197,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		return errCloseConn
 	}
 	resp.SetVersion(version)
-	return c.writeResponse(corr, resp)
+	return c.writeResponse(corr, resp, rc.regions)
 }
 
 func (c *conn) logMalformed(key, version int16, corr int32, clientID string, err error) {
@@ -228,7 +228,7 @@ func (c *conn) call(ctx context.Context, h *handler, rc *RequestContext, req kms
 // writeResponse frames resp with the response header: v0 is the correlation id, v1 (flexible
 // versions) adds an empty tag section, except that ApiVersions always uses v0 so a client that
 // does not yet know our versions can parse it.
-func (c *conn) writeResponse(corr int32, resp kmsg.Response) error {
+func (c *conn) writeResponse(corr int32, resp kmsg.Response, regions []attachedRegion) error {
 	bp := getRespBuf()
 	defer putRespBuf(bp)
 	b := append((*bp)[:0], 0, 0, 0, 0)
@@ -247,6 +247,13 @@ func (c *conn) writeResponse(corr int32, resp kmsg.Response) error {
 	*bp = b
 	if d := c.s.cfg.IdleTimeout; d > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(d))
+	}
+	if len(regions) > 0 {
+		if err := c.writeWithRegions(b, resp.IsFlexible(), regions); err != nil {
+			c.log.Warn().Err(err).Msgf("Closing socket connection to %s because of error: sending %s response", c.remote, kmsg.NameForKey(resp.Key()))
+			return errCloseConn
+		}
+		return nil
 	}
 	if _, err := c.nc.Write(b); err != nil {
 		c.log.Debug().Err(err).Msgf("Connection with %s disconnected while sending a response", c.remote)

@@ -22,6 +22,7 @@ type fakeServices struct {
 	joinGroup  func(*kmsg.JoinGroupRequest) *kmsg.JoinGroupResponse
 	listOffset func(*kmsg.ListOffsetsRequest) *kmsg.ListOffsetsResponse
 	shutdown   func(*RequestContext, *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse
+	fetch      func(*RequestContext, *kmsg.FetchRequest) *kmsg.FetchResponse
 }
 
 var _ Services = (*fakeServices)(nil)
@@ -128,6 +129,9 @@ func (f *fakeServices) producedCount(topic string, part int32) int {
 
 func (f *fakeServices) Fetch(_ context.Context, rc *RequestContext, req *kmsg.FetchRequest) *kmsg.FetchResponse {
 	f.record(rc)
+	if f.fetch != nil {
+		return f.fetch(rc, req)
+	}
 	return req.ResponseKind().(*kmsg.FetchResponse)
 }
 

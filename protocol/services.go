@@ -14,6 +14,9 @@ type RequestContext struct {
 	APIKey        int16
 	APIVersion    int16
 	CorrelationID int32
+
+	// regions are Fetch record sets still in segment files (see AttachRegion).
+	regions []attachedRegion
 }
 
 // Services is the broker as the request handlers see it (Kafka's KafkaApis delegates to ReplicaManager,
