@@ -29,24 +29,17 @@ func (s *Server) ListOffsets(ctx context.Context, rc *protocol.RequestContext, r
 			sp.Partition = rp.Partition
 			sp.Timestamp, sp.Offset, sp.LeaderEpoch = -1, -1, -1
 			tp := logstore.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}
-			p, kErr := s.replicas.leaderPartition(tp, known)
+			fence := int32(-1)
+			if req.Version >= 4 {
+				fence = rp.CurrentLeaderEpoch
+			}
+			v, kErr := s.replicas.leaderFor(tp, known, fence)
 			if kErr != nil {
 				sp.ErrorCode = kErr.Code
 				st.Partitions = append(st.Partitions, sp)
 				continue
 			}
-			p.mu.RLock()
-			epoch, lg := p.leaderEpoch, p.log
-			p.mu.RUnlock()
-			if req.Version >= 4 && rp.CurrentLeaderEpoch >= 0 && rp.CurrentLeaderEpoch != epoch {
-				if rp.CurrentLeaderEpoch < epoch {
-					sp.ErrorCode = kerr.FencedLeaderEpoch.Code
-				} else {
-					sp.ErrorCode = kerr.UnknownLeaderEpoch.Code
-				}
-				st.Partitions = append(st.Partitions, sp)
-				continue
-			}
+			epoch, lg := v.epoch, v.log
 			fromConsumer := req.ReplicaID == -1
 			switch rp.Timestamp {
 			case listLatest:
@@ -93,15 +86,13 @@ func (s *Server) DeleteRecords(ctx context.Context, rc *protocol.RequestContext,
 			sp.Partition = rp.Partition
 			sp.LowWatermark = -1
 			tp := logstore.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}
-			p, kErr := s.replicas.leaderPartition(tp, known)
+			v, kErr := s.replicas.leaderFor(tp, known, -1)
 			if kErr != nil {
 				sp.ErrorCode = kErr.Code
 				st.Partitions = append(st.Partitions, sp)
 				continue
 			}
-			p.mu.RLock()
-			lg := p.log
-			p.mu.RUnlock()
+			lg := v.log
 			off := rp.Offset
 			hw := lg.HighWatermark()
 			if off == -1 {
@@ -140,25 +131,17 @@ func (s *Server) OffsetForLeaderEpoch(ctx context.Context, rc *protocol.RequestC
 			sp.Partition = rp.Partition
 			sp.LeaderEpoch, sp.EndOffset = -1, -1
 			tp := logstore.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}
-			p, kErr := s.replicas.leaderPartition(tp, known)
+			fence := int32(-1)
+			if req.Version >= 2 {
+				fence = rp.CurrentLeaderEpoch
+			}
+			v, kErr := s.replicas.leaderFor(tp, known, fence)
 			if kErr != nil {
 				sp.ErrorCode = kErr.Code
 				st.Partitions = append(st.Partitions, sp)
 				continue
 			}
-			p.mu.RLock()
-			epoch, lg := p.leaderEpoch, p.log
-			p.mu.RUnlock()
-			if req.Version >= 2 && rp.CurrentLeaderEpoch >= 0 && rp.CurrentLeaderEpoch != epoch {
-				if rp.CurrentLeaderEpoch < epoch {
-					sp.ErrorCode = kerr.FencedLeaderEpoch.Code
-				} else {
-					sp.ErrorCode = kerr.UnknownLeaderEpoch.Code
-				}
-				st.Partitions = append(st.Partitions, sp)
-				continue
-			}
-			sp.LeaderEpoch, sp.EndOffset = lg.EndOffsetForEpoch(rp.LeaderEpoch)
+			sp.LeaderEpoch, sp.EndOffset = v.log.EndOffsetForEpoch(rp.LeaderEpoch)
 			st.Partitions = append(st.Partitions, sp)
 		}
 		resp.Topics = append(resp.Topics, st)

@@ -104,6 +104,34 @@ func (rm *ReplicaManager) leaderPartition(tp logstore.TopicPartition, knownTopic
 	return p, nil
 }
 
+// leaderView is a consistent snapshot of a led partition for one request.
+type leaderView struct {
+	p     *Partition
+	epoch int32
+	log   *logstore.Log
+}
+
+// leaderFor resolves a partition this broker must lead and fences the client's view of the
+// leader epoch (-1 = no fencing): an older epoch is FENCED_LEADER_EPOCH, a newer one means this
+// broker has not caught up yet (UNKNOWN_LEADER_EPOCH).
+func (rm *ReplicaManager) leaderFor(tp logstore.TopicPartition, knownTopic bool, currentLeaderEpoch int32) (leaderView, *kerr.Error) {
+	p, kErr := rm.leaderPartition(tp, knownTopic)
+	if kErr != nil {
+		return leaderView{}, kErr
+	}
+	p.mu.RLock()
+	v := leaderView{p: p, epoch: p.leaderEpoch, log: p.log}
+	p.mu.RUnlock()
+	switch {
+	case currentLeaderEpoch < 0 || currentLeaderEpoch == v.epoch:
+		return v, nil
+	case currentLeaderEpoch < v.epoch:
+		return leaderView{}, kerr.FencedLeaderEpoch
+	default:
+		return leaderView{}, kerr.UnknownLeaderEpoch
+	}
+}
+
 // errorCodeFor maps storage errors to Kafka error codes.
 func errorCodeFor(err error) *kerr.Error {
 	switch {
