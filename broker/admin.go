@@ -14,27 +14,27 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// adminError maps admin-path failures to a Kafka error and message (ZkAdminManager).
+// adminError maps admin-path failures to a Kafka error and the bare message Kafka would send
+// (ZkAdminManager), without this program's package prefixes.
 func adminError(err error) (*kerr.Error, string) {
+	msg := zkmeta.Message(err)
 	switch {
 	case errors.Is(err, zkmeta.ErrTopicExists):
-		return kerr.TopicAlreadyExists, err.Error()
+		return kerr.TopicAlreadyExists, msg
 	case errors.Is(err, zkmeta.ErrInvalidTopic):
-		return kerr.InvalidTopicException, err.Error()
+		return kerr.InvalidTopicException, msg
 	case errors.Is(err, zkmeta.ErrInvalidReplicationFactor):
-		return kerr.InvalidReplicationFactor, err.Error()
+		return kerr.InvalidReplicationFactor, msg
 	case errors.Is(err, zkmeta.ErrInvalidPartitions):
-		return kerr.InvalidPartitions, err.Error()
+		return kerr.InvalidPartitions, msg
 	case errors.Is(err, zkmeta.ErrInvalidReplicaAssignment):
-		return kerr.InvalidReplicaAssignment, err.Error()
+		return kerr.InvalidReplicaAssignment, msg
 	case errors.Is(err, config.ErrInvalidConfig):
-		return kerr.InvalidConfig, err.Error()
-	case errors.Is(err, zkmeta.ErrTopicAlreadyMarkedForDeletion):
-		return kerr.UnknownTopicOrPartition, err.Error()
-	case errors.Is(err, zkmeta.ErrNoNode):
-		return kerr.UnknownTopicOrPartition, err.Error()
+		return kerr.InvalidConfig, config.Message(err)
+	case errors.Is(err, zkmeta.ErrTopicAlreadyMarkedForDeletion), errors.Is(err, zkmeta.ErrNoNode):
+		return kerr.UnknownTopicOrPartition, msg
 	}
-	return kerr.UnknownServerError, err.Error()
+	return kerr.UnknownServerError, msg
 }
 
 // brokerMetas lists live brokers for replica assignment, ascending by id.

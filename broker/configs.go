@@ -263,7 +263,7 @@ func (s *Server) writeEntityConfig(t kmsg.ConfigResourceType, name string, next 
 		}
 		if err := config.ValidateTopicConfigs(next); err != nil {
 			*code = kerr.InvalidConfig.Code
-			m := err.Error()
+			m := config.Message(err)
 			*msg = &m
 			return
 		}
@@ -273,7 +273,7 @@ func (s *Server) writeEntityConfig(t kmsg.ConfigResourceType, name string, next 
 	}
 	if err := s.zk.SetEntityConfig(entityType, entity, next); err != nil {
 		*code = kerr.UnknownServerError.Code
-		m := err.Error()
+		m := zkmeta.Message(err)
 		*msg = &m
 	}
 }

@@ -780,14 +780,14 @@ func (c *configsOptions) describeResource(a *adminConn, entityType, name string,
 		resp, err = req.RequestWith(ctx, a.cl)
 	}
 	if err != nil {
-		return nil, toolError(err, "describeConfigs")
+		return nil, execution(toolError(err, "describeConfigs"))
 	}
 	if len(resp.Resources) == 0 {
 		return nil, nil
 	}
 	r := resp.Resources[0]
 	if r.ErrorCode != 0 {
-		return nil, apiError(r.ErrorCode, r.ErrorMessage)
+		return nil, execution(apiError(r.ErrorCode, r.ErrorMessage))
 	}
 	var out []kmsg.DescribeConfigsResponseResourceConfig
 	for _, cfg := range r.Configs {
@@ -834,7 +834,7 @@ func (c *configsOptions) describeAdmin(e *env, a *adminConn) error {
 			req := kmsg.NewPtrMetadataRequest()
 			resp, err := req.RequestWith(ctx, a.cl)
 			if err != nil {
-				return toolError(err, "listTopics")
+				return execution(toolError(err, "listTopics"))
 			}
 			for _, t := range resp.Topics {
 				if t.Topic != nil && t.ErrorCode == 0 {
@@ -847,7 +847,7 @@ func (c *configsOptions) describeAdmin(e *env, a *adminConn) error {
 			req.Topics = []kmsg.MetadataRequestTopic{}
 			resp, err := req.RequestWith(ctx, a.cl)
 			if err != nil {
-				return toolError(err, "describeCluster")
+				return execution(toolError(err, "describeCluster"))
 			}
 			for _, b := range resp.Brokers {
 				entities = append(entities, strconv.Itoa(int(b.NodeID)))
@@ -951,7 +951,7 @@ func (c *configsOptions) alterAdmin(e *env, a *adminConn) error {
 			resp, err = req.RequestWith(ctx, a.cl)
 		}
 		if err != nil {
-			return toolError(err, "incrementalAlterConfigs")
+			return execution(toolError(err, "incrementalAlterConfigs"))
 		}
 		for _, r := range resp.Resources {
 			if r.ErrorCode != 0 {
@@ -1009,7 +1009,7 @@ func (c *configsOptions) alterAdmin(e *env, a *adminConn) error {
 			resp, err = req.RequestWith(ctx, a.cl)
 		}
 		if err != nil {
-			return toolError(err, "alterConfigs")
+			return execution(toolError(err, "alterConfigs"))
 		}
 		for _, r := range resp.Resources {
 			if r.ErrorCode != 0 {
@@ -1031,10 +1031,15 @@ func (c *configsOptions) alterAdmin(e *env, a *adminConn) error {
 	return nil
 }
 
-// alterError keeps InvalidConfiguration (40) and InvalidRequest failures bare, as the Java
-// tool's catch does for InvalidConfigurationException.
+// alterError is a resource-level failure of an alter call.
 func alterError(code int16, msg *string) error {
-	return apiError(code, msg)
+	return execution(apiError(code, msg))
+}
+
+// execution wraps a failed admin future as the ExecutionException KafkaFuture.get throws;
+// ConfigCommand reports those through its generic "Error while executing" path.
+func execution(je *javaError) *javaError {
+	return newJavaError("java.util.concurrent.ExecutionException", "%s", je.String())
 }
 
 func ptrKeys(m map[string]*string) map[string]string {
@@ -1081,7 +1086,7 @@ func (c *configsOptions) describeQuotas(e *env, a *adminConn) error {
 	defer cancel()
 	res, err := a.adm.DescribeClientQuotas(ctx, true, c.quotaComponents())
 	if err != nil {
-		return toolError(err, "describeClientQuotas")
+		return execution(toolError(err, "describeClientQuotas"))
 	}
 	for _, q := range res {
 		var parts []string
@@ -1125,7 +1130,7 @@ func (c *configsOptions) alterQuotas(a *adminConn, add map[string]string, del []
 	defer cancel()
 	existing, err := a.adm.DescribeClientQuotas(ctx, true, c.quotaComponents())
 	if err != nil {
-		return toolError(err, "describeClientQuotas")
+		return execution(toolError(err, "describeClientQuotas"))
 	}
 	have := map[string]bool{}
 	for _, q := range existing {
@@ -1162,13 +1167,13 @@ func (c *configsOptions) alterQuotas(a *adminConn, add map[string]string, del []
 	}
 	res, err := a.adm.AlterClientQuotas(ctx, []kadm.AlterClientQuotaEntry{entry})
 	if err != nil {
-		return toolError(err, "alterClientQuotas")
+		return execution(toolError(err, "alterClientQuotas"))
 	}
 	for _, r := range res {
 		if r.Err != nil {
 			var ke *kerr.Error
 			if errors.As(r.Err, &ke) {
-				return apiError(ke.Code, kmsg.StringPtr(r.ErrMessage))
+				return execution(apiError(ke.Code, kmsg.StringPtr(r.ErrMessage)))
 			}
 			return r.Err
 		}

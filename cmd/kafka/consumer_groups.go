@@ -500,33 +500,45 @@ type describedMember struct {
 func (svc *groupService) describeConsumerGroups(ids []string) (map[string]describedGroup, error) {
 	ctx, cancel := svc.ctx()
 	defer cancel()
-	res, err := svc.a.adm.DescribeGroups(ctx, ids...)
-	if err != nil && len(res) == 0 {
-		return nil, toolError(err, "describeConsumerGroups")
+	// Raw DescribeGroups keeps members in the order the coordinator lists them, which is
+	// the order the Java tool prints (kadm would re-sort them).
+	req := kmsg.NewPtrDescribeGroupsRequest()
+	req.Groups = ids
+	got := map[string]kmsg.DescribeGroupsResponseGroup{}
+	for _, sh := range svc.a.cl.RequestSharded(ctx, req) {
+		if sh.Err != nil {
+			return nil, toolError(sh.Err, "describeConsumerGroups")
+		}
+		for _, g := range sh.Resp.(*kmsg.DescribeGroupsResponse).Groups {
+			got[g.Group] = g
+		}
 	}
+	coords := svc.a.adm.FindGroupCoordinators(ctx, ids...)
 	out := map[string]describedGroup{}
 	for _, id := range ids {
-		d, ok := res[id]
+		d, ok := got[id]
 		if !ok {
-			return nil, toolError(err, "describeConsumerGroups")
+			return nil, toolError(context.DeadlineExceeded, "describeConsumerGroups")
 		}
-		if d.Err != nil {
-			var ke *kerr.Error
-			if errors.As(d.Err, &ke) {
-				return nil, apiError(ke.Code, kmsg.StringPtr(d.ErrMessage))
-			}
-			return nil, toolError(d.Err, "describeConsumerGroups")
+		if d.ErrorCode != 0 {
+			return nil, groupAPIError(d.ErrorCode, nil)
 		}
-		g := describedGroup{id: id, state: d.State, assignor: d.Protocol, coordinator: d.Coordinator}
+		g := describedGroup{id: id, state: d.State, assignor: d.Protocol}
+		if c, ok := coords[id]; ok && c.Err == nil {
+			g.coordinator = kadm.BrokerDetail{NodeID: c.NodeID, Host: c.Host, Port: c.Port}
+		}
 		for _, m := range d.Members {
 			dm := describedMember{consumerID: m.MemberID, clientID: m.ClientID, host: m.ClientHost}
 			if m.InstanceID != nil {
 				dm.instanceID = *m.InstanceID
 			}
-			if ca, ok := m.Assigned.AsConsumer(); ok {
-				for _, t := range ca.Topics {
-					for _, p := range t.Partitions {
-						dm.assignment = append(dm.assignment, tpKey{t.Topic, p})
+			if (d.ProtocolType == "consumer" || d.ProtocolType == "") && len(m.MemberAssignment) > 0 {
+				var ca kmsg.ConsumerMemberAssignment
+				if err := ca.ReadFrom(m.MemberAssignment); err == nil {
+					for _, t := range ca.Topics {
+						for _, p := range t.Partitions {
+							dm.assignment = append(dm.assignment, tpKey{t.Topic, p})
+						}
 					}
 				}
 			}

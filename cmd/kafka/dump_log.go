@@ -145,9 +145,13 @@ func dumpLogTool(e *env, args []string) error {
 	}
 	st.deep = s.Has(d.deep) || st.printData
 	switch {
-	case s.Has(d.offsets):
+	case s.Has(d.offsets), s.Has(d.txnLog):
+		format := coordinator.FormatRecord
+		if !s.Has(d.offsets) {
+			format = formatTxnRecord
+		}
 		st.parser = func(key, value []byte) (*string, *string) {
-			k, v, err := coordinator.FormatRecord(key, value)
+			k, v, err := format(key, value)
 			if err != nil && k == "" {
 				return nil, nil
 			}
@@ -870,4 +874,77 @@ func dumpTxnIndexFile(out io.Writer, path string) error {
 			int64(binary.BigEndian.Uint64(e[18:])), int64(binary.BigEndian.Uint64(e[26:])))
 	}
 	return nil
+}
+
+// ---------------------------------------------------------------------------------------
+// __transaction_state records (--transaction-log-decoder).
+
+var txnStates = []string{"Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead", "PrepareEpochFence"}
+
+type txnReader struct {
+	b   []byte
+	err error
+}
+
+func (r *txnReader) take(n int) []byte {
+	if r.err != nil || n < 0 || len(r.b) < n {
+		if r.err == nil {
+			r.err = errors.New("dumplog: truncated transaction log record")
+		}
+		return make([]byte, max(n, 0))
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+func (r *txnReader) i8() int8   { return int8(r.take(1)[0]) }
+func (r *txnReader) i16() int16 { return int16(binary.BigEndian.Uint16(r.take(2))) }
+func (r *txnReader) i32() int32 { return int32(binary.BigEndian.Uint32(r.take(4))) }
+func (r *txnReader) i64() int64 { return int64(binary.BigEndian.Uint64(r.take(8))) }
+func (r *txnReader) str() string {
+	n := r.i16()
+	return string(r.take(int(n)))
+}
+
+// formatTxnRecord is TransactionLog.formatRecordKeyAndValue.
+func formatTxnRecord(key, value []byte) (string, string, error) {
+	kr := &txnReader{b: key}
+	if v := kr.i16(); kr.err == nil && v != 0 {
+		return "", "", fmt.Errorf("Unknown version %d from the transaction log message", v)
+	}
+	id := kr.str()
+	if kr.err != nil {
+		return "", "", kr.err
+	}
+	ks := "transaction_metadata::transactionalId=" + id
+	if value == nil {
+		return ks, "<DELETE>", nil
+	}
+	r := &txnReader{b: value}
+	if v := r.i16(); r.err == nil && v != 0 {
+		return ks, "", fmt.Errorf("Unknown version %d from the transaction log message value", v)
+	}
+	pid, epoch, timeout, status := r.i64(), r.i16(), r.i32(), r.i8()
+	var parts []string
+	n := r.i32()
+	for i := int32(0); i < n && r.err == nil; i++ {
+		topic := r.str()
+		m := r.i32()
+		for j := int32(0); j < m && r.err == nil; j++ {
+			parts = append(parts, fmt.Sprintf("%s-%d", topic, r.i32()))
+		}
+	}
+	lastUpdate := r.i64()
+	r.i64() // start timestamp: not printed
+	if r.err != nil {
+		return ks, "", r.err
+	}
+	if status < 0 || int(status) >= len(txnStates) {
+		return ks, "", fmt.Errorf("Unknown transaction state byte %d from the transaction status message", status)
+	}
+	if status == 0 {
+		parts = nil // Empty transactions carry no partitions
+	}
+	return ks, fmt.Sprintf("producerId:%d,producerEpoch:%d,state=%s,partitions=[%s],txnLastUpdateTimestamp=%d,txnTimeoutMs=%d",
+		pid, epoch, txnStates[status], strings.Join(parts, ","), lastUpdate, timeout), nil
 }

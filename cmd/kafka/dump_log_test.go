@@ -277,3 +277,29 @@ func TestUnsnappyRaw(t *testing.T) {
 		t.Fatalf("raw snappy: %v", err)
 	}
 }
+
+func TestDumpTransactionLogDecoder(t *testing.T) {
+	key := []byte{0, 0, 0, 3, 't', 'x', '1'}
+	var val []byte
+	val = binary.BigEndian.AppendUint16(val, 0)
+	val = binary.BigEndian.AppendUint64(val, 4000)
+	val = binary.BigEndian.AppendUint16(val, 2)
+	val = binary.BigEndian.AppendUint32(val, 60000)
+	val = append(val, 1) // Ongoing
+	val = binary.BigEndian.AppendUint32(val, 1)
+	val = binary.BigEndian.AppendUint16(val, 6)
+	val = append(val, "orders"...)
+	val = binary.BigEndian.AppendUint32(val, 2)
+	val = binary.BigEndian.AppendUint32(val, 0)
+	val = binary.BigEndian.AppendUint32(val, 3)
+	val = binary.BigEndian.AppendUint64(val, 1614000000000)
+	val = binary.BigEndian.AppendUint64(val, 1613999999000)
+	k, v, err := formatTxnRecord(key, val)
+	if err != nil || k != "transaction_metadata::transactionalId=tx1" ||
+		v != "producerId:4000,producerEpoch:2,state=Ongoing,partitions=[orders-0,orders-3],txnLastUpdateTimestamp=1614000000000,txnTimeoutMs=60000" {
+		t.Errorf("%q %q %v", k, v, err)
+	}
+	if _, v, _ := formatTxnRecord(key, nil); v != "<DELETE>" {
+		t.Errorf("tombstone %q", v)
+	}
+}
