@@ -361,7 +361,7 @@ func consumerClientOptions(cs *consumerSettings) ([]kgo.Opt, error) {
 		opts = append(opts, kgo.ConsumeTopics(cs.topic))
 	}
 	opts = append(opts, kgo.ConsumerGroup(props["group.id"]), kgo.Balancers(kgo.RangeBalancer()))
-	if v, ok := props["enable.auto.commit"]; !ok || !strings.EqualFold(strings.TrimSpace(v), "false") {
+	if autoCommits(props) {
 		n, err := num("auto.commit.interval.ms", 5000)
 		if err != nil {
 			return nil, err
@@ -432,7 +432,14 @@ func consoleConsumer(e *env, args []string) error {
 	}()
 
 	count := consumeLoop(ctx, e, cl, cs)
-	cl.Close() // leaves the group; with auto commit on, commits what was consumed
+	if autoCommits(cs.props) {
+		// The Java consumer commits its position when it closes with auto commit on, so a
+		// group read with --max-messages can be described (and resumed) afterwards.
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = cl.CommitUncommittedOffsets(cctx)
+		ccancel()
+	}
+	cl.Close() // leaves the group
 	fmt.Fprintf(e.Stderr, "Processed a total of %d messages\n", count)
 	if sig := caught.Load(); sig != 0 {
 		return exitCode(128 + int(sig))
@@ -548,4 +555,13 @@ func toConsumed(r *kgo.Record) consumedRecord {
 		c.Headers = append(c.Headers, recordHeader{Key: h.Key, Value: h.Value})
 	}
 	return c
+}
+
+// autoCommits tells whether enable.auto.commit is on (its default) for a group consumer.
+func autoCommits(props map[string]string) bool {
+	if props["group.id"] == "" {
+		return false
+	}
+	v, ok := props["enable.auto.commit"]
+	return !ok || !strings.EqualFold(strings.TrimSpace(v), "false")
 }
