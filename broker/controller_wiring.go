@@ -104,7 +104,10 @@ func (s *Server) controlledShutdown() {
 	clients := &interBrokerClients{clientID: fmt.Sprintf("%d", s.cfg.BrokerID), listener: s.cfg.InterBrokerListenerName,
 		timeout: s.cfg.ControllerSocketTimeout, clients: map[string]*protocol.Client{}}
 	defer clients.closeAll()
-	const retries = 3
+	retries := int(s.cfg.ControlledShutdownMaxRetries)
+	if retries < 1 {
+		retries = 1
+	}
 	for attempt := 1; attempt <= retries; attempt++ {
 		id, err := s.zk.GetControllerID()
 		if err == nil && id >= 0 {
@@ -132,7 +135,7 @@ func (s *Server) controlledShutdown() {
 		}
 		s.log.Warn().Msgf("%sRetrying controlled shutdown after the previous attempt failed... (%v)", s.prefix(), err)
 		if attempt < retries {
-			time.Sleep(time.Second)
+			time.Sleep(s.cfg.ControlledShutdownRetryBackoff)
 		}
 	}
 	s.log.Warn().Msg(s.prefix() + "Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed")
