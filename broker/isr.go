@@ -96,14 +96,18 @@ func (s *Server) maybeShrinkIsr(p *Partition) {
 		return
 	}
 	now := time.Now()
+	leo := p.log.LogEndOffset()
 	var out, kept []int32
 	for _, id := range p.isr {
 		if id == s.cfg.BrokerID {
 			kept = append(kept, id)
 			continue
 		}
+		// Out of sync means behind the leader's log end AND not caught up for
+		// replica.lag.time.max.ms (Partition.isFollowerOutOfSync): a follower that holds
+		// everything stays, however long ago it last fetched.
 		f, ok := p.followers[id]
-		if ok && now.Sub(f.lastCaughtUpTime) <= s.cfg.ReplicaLagTimeMax {
+		if ok && (f.logEndOffset == leo || now.Sub(f.lastCaughtUpTime) <= s.cfg.ReplicaLagTimeMax) {
 			kept = append(kept, id)
 			continue
 		}

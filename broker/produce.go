@@ -84,19 +84,27 @@ func (s *Server) Produce(ctx context.Context, rc *protocol.RequestContext, req *
 		for {
 			done := true
 			for _, pw := range waits {
+				if pw.part.ErrorCode != 0 {
+					continue
+				}
 				pw.p.mu.RLock()
 				hw := int64(-1)
 				if pw.p.log != nil {
 					hw = pw.p.log.HighWatermark()
 				}
 				leader := pw.p.isLeaderLocked()
+				// The high watermark may have passed the batch only because the ISR shrank:
+				// then fewer than min.insync.replicas hold it and the producer must know
+				// (Partition.checkEnoughReplicasReachOffset).
+				tooFew := leader && int32(len(pw.p.isr)) < pw.p.log.Config().MinInsyncReplicas
 				pw.p.mu.RUnlock()
-				if !leader {
+				switch {
+				case !leader:
 					pw.part.ErrorCode = kerr.NotLeaderForPartition.Code
-					continue
-				}
-				if hw < pw.need {
+				case hw < pw.need:
 					done = false
+				case tooFew:
+					pw.part.ErrorCode = kerr.NotEnoughReplicasAfterAppend.Code
 				}
 			}
 			if done {
@@ -110,7 +118,10 @@ func (s *Server) Produce(ctx context.Context, rc *protocol.RequestContext, req *
 			}
 			for _, pw := range waits {
 				pw.p.mu.RLock()
-				hw := pw.p.log.HighWatermark()
+				hw := int64(-1)
+				if pw.p.log != nil { // StopReplica(delete) drops the log
+					hw = pw.p.log.HighWatermark()
+				}
 				pw.p.mu.RUnlock()
 				if hw < pw.need && pw.part.ErrorCode == 0 {
 					pw.part.ErrorCode = kerr.RequestTimedOut.Code

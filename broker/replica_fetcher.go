@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -73,6 +74,11 @@ func (m *replicaFetcherManager) shutdown() {
 type fetchState struct {
 	epoch     int32
 	truncated bool // the log was truncated to the leader's epoch boundary
+	// aheadOfLeader: the leader answered OFFSET_OUT_OF_RANGE for an offset above its log
+	// start, so our log end is past the leader's; truncate to the leader's log end.
+	aheadOfLeader bool
+	// retryAt delays a partition whose leader is not ready for it yet (replica.fetch.backoff.ms).
+	retryAt time.Time
 }
 
 // replicaFetcher is one ReplicaFetcherThread.
@@ -117,9 +123,43 @@ func (f *replicaFetcher) remove(tp logstore.TopicPartition) {
 	f.mu.Unlock()
 }
 
+// removeIfEpoch drops tp only while it is still fetched at epoch: a response to a request
+// built before a LeaderAndIsr re-added the partition says nothing about the new state
+// (AbstractFetcherThread.onPartitionFenced).
+func (f *replicaFetcher) removeIfEpoch(tp logstore.TopicPartition, epoch int32) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cur, ok := f.partitions[tp]; ok && cur.epoch == epoch {
+		delete(f.partitions, tp)
+		return true
+	}
+	return false
+}
+
+// current reports whether tp is still fetched from this leader at epoch.
+func (f *replicaFetcher) current(tp logstore.TopicPartition, epoch int32) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.partitions[tp]
+	return ok && cur.epoch == epoch
+}
+
 func (f *replicaFetcher) stop() {
 	f.cancel()
 	<-f.done
+}
+
+// replicaFetchBackoff is replica.fetch.backoff.ms (1000), Kafka's pause before retrying a
+// partition that failed with a retriable error.
+const replicaFetchBackoff = time.Second
+
+// update changes tp's state if it is still fetched at epoch.
+func (f *replicaFetcher) update(tp logstore.TopicPartition, epoch int32, fn func(st *fetchState)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cur, ok := f.partitions[tp]; ok && cur.epoch == epoch {
+		fn(cur)
+	}
 }
 
 func (f *replicaFetcher) snapshot() map[logstore.TopicPartition]fetchState {
@@ -191,7 +231,13 @@ func (f *replicaFetcher) connect() error {
 func (f *replicaFetcher) truncate(tp logstore.TopicPartition, st fetchState, lg *logstore.Log) error {
 	latest := lg.LatestEpoch()
 	target := lg.HighWatermark()
-	if latest >= 0 {
+	if st.aheadOfLeader {
+		end, err := f.leaderLogEnd(tp, st.epoch)
+		if err != nil {
+			return err
+		}
+		target = end
+	} else if latest >= 0 {
 		req := kmsg.NewPtrOffsetForLeaderEpochRequest()
 		req.ReplicaID = f.s.cfg.BrokerID
 		rt := kmsg.NewOffsetForLeaderEpochRequestTopic()
@@ -226,17 +272,54 @@ func (f *replicaFetcher) truncate(tp logstore.TopicPartition, st fetchState, lg 
 		target = lg.LogEndOffset()
 	}
 	if target < lg.LogEndOffset() {
-		f.log.Info().Msgf("Truncating partition %s with TruncationState(offset=%d, completed=true) due to leader epoch and offset EpochEndOffset", tp, target)
-		if err := lg.TruncateTo(target); err != nil {
+		// Truncate only while the partition still follows this leader at this epoch: a
+		// LeaderAndIsr that arrived meanwhile (maybe making us the leader) takes precedence.
+		p := f.s.replicas.partition(tp)
+		if p == nil {
+			return nil
+		}
+		p.mu.RLock()
+		stale := p.log != lg || p.leader != f.leader || p.leaderEpoch != st.epoch
+		var err error
+		if !stale {
+			f.log.Info().Msgf("Truncating partition %s with TruncationState(offset=%d, completed=true) due to leader epoch and offset EpochEndOffset", tp, target)
+			err = lg.TruncateTo(target)
+		}
+		p.mu.RUnlock()
+		if stale || err != nil {
 			return err
 		}
 	}
-	f.mu.Lock()
-	if cur, ok := f.partitions[tp]; ok && cur.epoch == st.epoch {
-		cur.truncated = true
-	}
-	f.mu.Unlock()
+	f.update(tp, st.epoch, func(cur *fetchState) { cur.truncated, cur.aheadOfLeader = true, false })
 	return nil
+}
+
+// leaderLogEnd asks the leader for its log end offset (ListOffsets LATEST with our replica
+// id, which the leader answers with its LEO rather than its high watermark).
+func (f *replicaFetcher) leaderLogEnd(tp logstore.TopicPartition, epoch int32) (int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = f.s.cfg.BrokerID
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = tp.Topic
+	rp := kmsg.NewListOffsetsRequestTopicPartition()
+	rp.Partition, rp.CurrentLeaderEpoch, rp.Timestamp = tp.Partition, epoch, -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	ctx, cancel := context.WithTimeout(f.ctx, f.s.cfg.ControllerSocketTimeout)
+	resp, err := f.client.Request(ctx, req)
+	cancel()
+	if err != nil {
+		return -1, err
+	}
+	r := resp.(*kmsg.ListOffsetsResponse)
+	if len(r.Topics) != 1 || len(r.Topics[0].Partitions) != 1 {
+		return -1, fmt.Errorf("malformed ListOffsets response")
+	}
+	p := r.Topics[0].Partitions[0]
+	if p.ErrorCode != 0 {
+		return -1, kerr.ErrorForCode(p.ErrorCode)
+	}
+	return p.Offset, nil
 }
 
 func (f *replicaFetcher) fetchOnce(parts map[logstore.TopicPartition]fetchState) error {
@@ -252,6 +335,7 @@ func (f *replicaFetcher) fetchOnce(parts map[logstore.TopicPartition]fetchState)
 	req.SessionEpoch = -1
 	byTopic := map[string]int{}
 	logs := map[logstore.TopicPartition]*logstore.Log{}
+	fetchOffsets := map[logstore.TopicPartition]int64{}
 	for tp, st := range parts {
 		p := f.s.replicas.partition(tp)
 		if p == nil {
@@ -263,9 +347,20 @@ func (f *replicaFetcher) fetchOnce(parts map[logstore.TopicPartition]fetchState)
 		if lg == nil {
 			continue
 		}
+		if st.retryAt.After(time.Now()) {
+			continue
+		}
 		if !st.truncated {
 			if err := f.truncate(tp, st, lg); err != nil {
-				return fmt.Errorf("truncating %s: %w", tp, err)
+				var kErr *kerr.Error
+				if !errors.As(err, &kErr) {
+					return fmt.Errorf("truncating %s: %w", tp, err)
+				}
+				// A partition-level answer (the leader has not applied the LeaderAndIsr yet, or
+				// we are fenced) must not hold up the other partitions from this leader.
+				f.log.Info().Msgf("Error truncating partition %s: %s; retrying after %v", tp, kErr, replicaFetchBackoff)
+				f.update(tp, st.epoch, func(cur *fetchState) { cur.retryAt = time.Now().Add(replicaFetchBackoff) })
+				continue
 			}
 		}
 		logs[tp] = lg
@@ -281,6 +376,7 @@ func (f *replicaFetcher) fetchOnce(parts map[logstore.TopicPartition]fetchState)
 		rp.Partition = tp.Partition
 		rp.CurrentLeaderEpoch = st.epoch
 		rp.FetchOffset = lg.LogEndOffset()
+		fetchOffsets[tp] = rp.FetchOffset
 		rp.LogStartOffset = lg.LogStartOffset()
 		rp.PartitionMaxBytes = cfg.ReplicaFetchMaxBytes
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, rp)
@@ -310,31 +406,53 @@ func (f *replicaFetcher) fetchOnce(parts map[logstore.TopicPartition]fetchState)
 			if !ok {
 				continue
 			}
-			f.handlePartition(tp, lg, rp)
+			f.handlePartition(tp, lg, parts[tp].epoch, fetchOffsets[tp], rp)
 		}
 	}
 	return nil
 }
 
-func (f *replicaFetcher) handlePartition(tp logstore.TopicPartition, lg *logstore.Log, rp kmsg.FetchResponseTopicPartition) {
+func (f *replicaFetcher) handlePartition(tp logstore.TopicPartition, lg *logstore.Log, epoch int32, fetchOffset int64, rp kmsg.FetchResponseTopicPartition) {
+	p := f.s.replicas.partition(tp)
+	if p == nil {
+		return
+	}
+	// The partition's read lock keeps LeaderAndIsr out while this response is applied; a
+	// response to a request sent before leadership or the epoch changed, or before the log
+	// was truncated, is dropped (AbstractFetcherThread.processFetchRequest), or a stale
+	// leader's records could land in the log after the new leader's epoch began.
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.log != lg || p.leader != f.leader || p.leaderEpoch != epoch || !f.current(tp, epoch) || lg.LogEndOffset() != fetchOffset {
+		return
+	}
 	switch kerr.ErrorForCode(rp.ErrorCode) {
 	case nil:
 	case kerr.OffsetOutOfRange:
-		// Our log end is outside the leader's range: start over at the leader's log start.
-		if rp.LogStartOffset > lg.LogEndOffset() || rp.LogStartOffset >= 0 {
-			f.log.Warn().Msgf("Reset fetch offset for partition %s from %d to current leader %d's start offset %d", tp, lg.LogEndOffset(), f.leader, rp.LogStartOffset)
+		if rp.LogStartOffset >= 0 && fetchOffset < rp.LogStartOffset {
+			// Retention or DeleteRecords removed what we need: start over at the leader's start.
+			f.log.Warn().Msgf("Reset fetch offset for partition %s from %d to current leader %d's start offset %d", tp, fetchOffset, f.leader, rp.LogStartOffset)
 			if err := lg.TruncateFullyAndStartAt(rp.LogStartOffset); err != nil {
 				f.log.Error().Err(err).Msgf("Could not reset %s", tp)
 			}
+			return
+		}
+		// Our log end is beyond the leader's (e.g. after an unclean election): truncate to
+		// the leader's log end before fetching again, keeping what we share with it.
+		f.update(tp, epoch, func(st *fetchState) { st.truncated, st.aheadOfLeader = false, true })
+		return
+	case kerr.FencedLeaderEpoch:
+		// A newer leader epoch exists: wait for the controller's LeaderAndIsr.
+		if f.removeIfEpoch(tp, epoch) {
+			f.log.Info().Msgf("Partition %s has an older epoch (%d) than the current leader. Will await the new LeaderAndIsr state before resuming fetching.", tp, epoch)
 		}
 		return
-	case kerr.FencedLeaderEpoch, kerr.NotLeaderForPartition, kerr.UnknownTopicOrPartition:
-		// Our view is stale or the leader's is; wait for the controller's next LeaderAndIsr.
-		f.log.Info().Msgf("Partition %s has an older epoch than the current leader or leadership moved (%s); removing it from the fetcher", tp, kerr.ErrorForCode(rp.ErrorCode))
-		f.remove(tp)
-		return
 	default:
-		f.log.Warn().Msgf("Error for partition %s at offset %d: %s", tp, lg.LogEndOffset(), kerr.ErrorForCode(rp.ErrorCode))
+		// NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION: the leader
+		// has not applied the LeaderAndIsr we have (the controller sends to every replica at
+		// once), so try again after the backoff rather than dropping the partition.
+		f.log.Info().Msgf("Error for partition %s at offset %d: %s; retrying after %v", tp, fetchOffset, kerr.ErrorForCode(rp.ErrorCode), replicaFetchBackoff)
+		f.update(tp, epoch, func(st *fetchState) { st.retryAt = time.Now().Add(replicaFetchBackoff) })
 		return
 	}
 	if len(rp.RecordBatches) > 0 {
