@@ -113,6 +113,9 @@ func (s *Server) Startup() error {
 		StartOffsetCheckpointInterval:   s.cfg.LogFlushStartOffsetCheckpointInterval,
 		HighWatermarkCheckpointInterval: s.cfg.ReplicaHighWatermarkCheckpointInterval,
 		FlushSchedulerInterval:          s.cfg.LogFlushSchedulerInterval,
+		DisableCleaner:                  !s.cfg.LogCleanerEnable,
+		CleanerBackoff:                  s.cfg.LogCleanerBackoff,
+		CleanerDedupeBufferSize:         s.cfg.LogCleanerDedupeBufferSize,
 		Logger:                          s.log.With().Str(LoggerField, "kafka.log.LogManager").Logger(),
 	})
 	if err != nil {

@@ -343,6 +343,8 @@ func NewBroker(p Properties) (*Broker, error) {
 		ControlledShutdownMaxRetries:                       bv.i32("controlled.shutdown.max.retries"),
 		ControlledShutdownRetryBackoff:                     msDuration(bv.i64("controlled.shutdown.retry.backoff.ms")),
 		LogCleanerEnable:                                   bv.b("log.cleaner.enable"),
+		LogCleanerBackoff:                                  msDuration(bv.i64("log.cleaner.backoff.ms")),
+		LogCleanerDedupeBufferSize:                         bv.i64("log.cleaner.dedupe.buffer.size"),
 		GroupMaxSize:                                       bv.i32("group.max.size"),
 		OffsetMetadataMaxBytes:                             bv.i32("offset.metadata.max.bytes"),
 		OffsetsCommitTimeout:                               msDuration(bv.i64("offsets.commit.timeout.ms")),

@@ -82,6 +82,8 @@ type Broker struct {
 	ControlledShutdownMaxRetries                       int32
 	ControlledShutdownRetryBackoff                     time.Duration
 	LogCleanerEnable                                   bool
+	LogCleanerBackoff                                  time.Duration
+	LogCleanerDedupeBufferSize                         int64
 	GroupMaxSize                                       int32
 	OffsetMetadataMaxBytes                             int32
 	OffsetsCommitTimeout                               time.Duration

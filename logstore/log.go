@@ -129,6 +129,11 @@ type Log struct {
 	pending  map[*pendingDelete]struct{}
 	stats    logStats
 	pendWork []pendingSeq
+
+	// truncGen changes whenever truncation rewrites segments in place, so the cleaner can tell
+	// that the segments it read are no longer what the log holds.
+	truncGen atomic.Int64
+	cleaning atomic.Bool // the cleaner owns this log's cleaned/swap files right now
 }
 
 type pendingDelete struct {

@@ -30,6 +30,12 @@ type ManagerOptions struct {
 	FlushSchedulerInterval          time.Duration // log.flush.scheduler.interval.ms
 	Logger                          zerolog.Logger
 	Now                             func() time.Time // nil -> time.Now
+	// Log cleaner (log.cleaner.*): DisableCleaner is log.cleaner.enable=false; CleanerBackoff is
+	// log.cleaner.backoff.ms (default 15 s); CleanerDedupeBufferSize is
+	// log.cleaner.dedupe.buffer.size (default 128 MiB), which bounds the keys mapped per pass.
+	DisableCleaner          bool
+	CleanerBackoff          time.Duration
+	CleanerDedupeBufferSize int64
 }
 
 // DirInfo and PartitionDirInfo answer DescribeLogDirs.
@@ -66,6 +72,7 @@ type Manager struct {
 	wg      sync.WaitGroup
 	started bool
 	delWG   sync.WaitGroup
+	cleaner *logCleaner
 }
 
 // OpenManager locks every dir, detects a clean shutdown, and loads (recovering if needed) every
@@ -91,6 +98,9 @@ func OpenManager(o ManagerOptions) (*Manager, error) {
 	}
 	if o.FlushSchedulerInterval <= 0 {
 		o.FlushSchedulerInterval = time.Duration(1<<63 - 1)
+	}
+	if o.CleanerBackoff <= 0 {
+		o.CleanerBackoff = 15 * time.Second
 	}
 	if len(o.Dirs) == 0 {
 		return nil, errors.New("logstore: no log dirs configured")
@@ -129,6 +139,7 @@ func OpenManager(o ManagerOptions) (*Manager, error) {
 		total += counts[i]
 	}
 	m.logger.Info().Int("logs", total).Msgf("Loaded %d logs in %dms.", total, time.Since(start).Milliseconds())
+	m.cleaner = newLogCleaner(m)
 	return m, nil
 }
 
@@ -378,6 +389,7 @@ func (m *Manager) Delete(tp TopicPartition) error {
 	m.removeDirAsync(tp.String(), target)
 	// The partition must vanish from the dir-level checkpoints too.
 	m.checkpointAll()
+	m.cleaner.forget(tp)
 	return nil
 }
 
@@ -445,7 +457,7 @@ func (m *Manager) WriteMeta(mp MetaProperties) error {
 	return nil
 }
 
-// StartBackground starts retention, the checkpoint writers and the flusher.
+// StartBackground starts retention, the checkpoint writers, the flusher and the log cleaner.
 func (m *Manager) StartBackground() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -464,6 +476,13 @@ func (m *Manager) StartBackground() {
 	m.every("highwatermark-checkpoint", m.o.HighWatermarkCheckpointInterval, m.o.HighWatermarkCheckpointInterval, m.checkpointHighWatermarks)
 	if m.o.FlushSchedulerInterval < time.Duration(1<<63-1) {
 		m.every("kafka-log-flusher", m.o.FlushSchedulerInterval, m.o.FlushSchedulerInterval, m.flushDirtyLogs)
+	}
+	if !m.o.DisableCleaner {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.cleaner.run()
+		}()
 	}
 	m.every("kafka-producer-expiration", 10*time.Minute, 10*time.Minute, func() {
 		for _, l := range m.Logs() {

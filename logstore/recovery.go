@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -169,8 +170,8 @@ func loadLog(p loadParams) (*Log, error) {
 	return l, nil
 }
 
-// cleanDirAndListSegments deletes leftovers (*.deleted, *.cleaned, *.swap, *.tmp, orphan indexes)
-// and returns the base offsets of the .log files in order.
+// cleanDirAndListSegments deletes leftovers (*.deleted, *.cleaned, *.tmp, orphan indexes), completes
+// interrupted cleaner swaps (*.swap) and returns the base offsets of the .log files in order.
 func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 	ents, err := os.ReadDir(l.dir)
 	if err != nil {
@@ -178,12 +179,26 @@ func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 	}
 	logs := map[int64]bool{}
 	var indexes []string
+	var swaps []int64
+	minCleaned := int64(math.MaxInt64)
 	for _, e := range ents {
 		name := e.Name()
 		full := filepath.Join(l.dir, name)
 		switch {
-		case strings.HasSuffix(name, ".deleted"), strings.HasSuffix(name, ".cleaned"),
-			strings.HasSuffix(name, ".swap"), strings.HasSuffix(name, ".tmp"):
+		case strings.HasSuffix(name, ".log"+swapFileSuffix):
+			// A complete cleaner output whose swap was interrupted: finished below.
+			if b, ok := parseSegmentBase(name); ok {
+				swaps = append(swaps, b)
+			}
+		case strings.HasSuffix(name, swapFileSuffix):
+			// Index files of a swap segment are rebuilt from its .log.
+		case strings.HasSuffix(name, cleanedFileSuffix):
+			if b, ok := parseSegmentBase(name); ok && b < minCleaned {
+				minCleaned = b
+			}
+			l.logger.Info().Msgf("%sDeleting stray temporary file %s", l.prefix, full)
+			os.Remove(full)
+		case strings.HasSuffix(name, ".deleted"), strings.HasSuffix(name, ".tmp"):
 			l.logger.Info().Msgf("%sDeleting stray temporary file %s", l.prefix, full)
 			os.Remove(full)
 		case strings.HasSuffix(name, ".log"):
@@ -194,8 +209,28 @@ func (l *Log) cleanDirAndListSegments() ([]int64, error) {
 			indexes = append(indexes, name)
 		}
 	}
+	// Like Kafka (KAFKA-6264), a .swap at or above a .cleaned file belongs to an unfinished
+	// operation and is dropped; the rest are completed.
+	valid := swaps[:0]
+	for _, b := range swaps {
+		if b >= minCleaned {
+			l.logger.Info().Msgf("%sDeleting invalid swap file %s", l.prefix, segmentFileName(l.dir, b, ".log"+swapFileSuffix))
+			removeSegmentFiles(l.dir, b, swapFileSuffix)
+			continue
+		}
+		valid = append(valid, b)
+	}
+	sort.Slice(valid, func(i, j int) bool { return valid[i] < valid[j] })
+	for _, b := range valid {
+		os.Remove(segmentFileName(l.dir, b, ".index"+swapFileSuffix))
+		os.Remove(segmentFileName(l.dir, b, ".timeindex"+swapFileSuffix))
+	}
+	l.completeSwaps(logs, valid)
 	for _, name := range indexes {
 		b, err := strconv.ParseInt(name[:strings.IndexByte(name, '.')], 10, 64)
+		if _, serr := os.Stat(filepath.Join(l.dir, name)); serr != nil {
+			continue // went with a segment replaced by a swap
+		}
 		if err != nil || !logs[b] {
 			l.logger.Warn().Msgf("%sFound an orphaned index file %s, with no corresponding log file.", l.prefix, filepath.Join(l.dir, name))
 			os.Remove(filepath.Join(l.dir, name))

@@ -29,13 +29,16 @@ type segment struct {
 	created         time.Time
 	rollJitterMs    int64
 	indexInterval   int64
+	// suffix is appended to every file name while the segment is the cleaner's output
+	// (".cleaned", then ".swap"); "" for live segments.
+	suffix string
 }
 
 func segmentFileName(dir string, base int64, suffix string) string {
 	return filepath.Join(dir, fmt.Sprintf("%020d%s", base, suffix))
 }
 
-func (s *segment) logPath() string { return segmentFileName(s.dir, s.base, ".log") }
+func (s *segment) logPath() string { return segmentFileName(s.dir, s.base, ".log"+s.suffix) }
 
 func (s *segment) String() string {
 	ts := s.maxTs.Load()
@@ -78,7 +81,11 @@ type segConfig struct {
 }
 
 func openSegment(dir string, base int64, cfg *segConfig, active bool, now time.Time) (*segment, error) {
-	s := &segment{base: base, dir: dir, rollingTs: -2, created: now, indexInterval: cfg.indexInterval}
+	return openSegmentSuffix(dir, base, cfg, active, now, "")
+}
+
+func openSegmentSuffix(dir string, base int64, cfg *segConfig, active bool, now time.Time, suffix string) (*segment, error) {
+	s := &segment{base: base, dir: dir, rollingTs: -2, created: now, indexInterval: cfg.indexInterval, suffix: suffix}
 	s.maxTs.Store(-1)
 	s.offMaxTs = base
 	if cfg.jitterMs > 0 {
@@ -95,12 +102,12 @@ func openSegment(dir string, base int64, cfg *segConfig, active bool, now time.T
 	}
 	s.log = f
 	s.size.Store(st.Size())
-	s.txn = &txnIndex{path: segmentFileName(dir, base, ".txnindex")}
-	if s.oi, err = openOffsetIndex(segmentFileName(dir, base, ".index"), base, cfg.indexBytes, active); err != nil {
+	s.txn = &txnIndex{path: segmentFileName(dir, base, ".txnindex"+suffix)}
+	if s.oi, err = openOffsetIndex(segmentFileName(dir, base, ".index"+suffix), base, cfg.indexBytes, active); err != nil {
 		f.Close()
 		return nil, err
 	}
-	if s.ti, err = openTimeIndex(segmentFileName(dir, base, ".timeindex"), base, cfg.indexBytes, active); err != nil {
+	if s.ti, err = openTimeIndex(segmentFileName(dir, base, ".timeindex"+suffix), base, cfg.indexBytes, active); err != nil {
 		s.oi.close()
 		f.Close()
 		return nil, err
@@ -259,11 +266,31 @@ func (s *segment) renameDeleted() {
 	}
 }
 
+// removeDeletedFiles removes only the *.deleted names: by now a new segment (a cleaned
+// replacement, or a fresh one after a full truncation) may own the plain names.
 func (s *segment) removeDeletedFiles() {
 	for _, suf := range []string{".log", ".index", ".timeindex", ".txnindex"} {
 		os.Remove(segmentFileName(s.dir, s.base, suf) + ".deleted")
-		os.Remove(segmentFileName(s.dir, s.base, suf))
 	}
+}
+
+// changeSuffix renames the segment's files from the current suffix to suffix (Kafka's
+// changeFileSuffixes); open descriptors and mappings stay valid across the rename.
+func (s *segment) changeSuffix(suffix string) error {
+	for _, suf := range []string{".log", ".index", ".timeindex", ".txnindex"} {
+		from := segmentFileName(s.dir, s.base, suf+s.suffix)
+		to := segmentFileName(s.dir, s.base, suf+suffix)
+		if err := os.Rename(from, to); err != nil && !(suf == ".txnindex" && errors.Is(err, os.ErrNotExist)) {
+			return err
+		}
+	}
+	s.oi.path = segmentFileName(s.dir, s.base, ".index"+suffix)
+	s.ti.path = segmentFileName(s.dir, s.base, ".timeindex"+suffix)
+	s.txn.mu.Lock()
+	s.txn.path = segmentFileName(s.dir, s.base, ".txnindex"+suffix)
+	s.txn.mu.Unlock()
+	s.suffix = suffix
+	return nil
 }
 
 // findBatch returns the position and header of the first batch at or after startPos whose last

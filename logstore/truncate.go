@@ -20,6 +20,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		return nil
 	}
 	l.logger.Info().Int64("offset", offset).Msgf("%sTruncating to offset %d", l.prefix, offset)
+	l.truncGen.Add(1)
 	if l.segs[0].base > offset {
 		return l.truncateFullyLocked(offset)
 	}
@@ -81,6 +82,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 
 func (l *Log) truncateFullyLocked(offset int64) error {
 	l.logger.Info().Int64("offset", offset).Msgf("%sTruncating to offset %d and starting at offset %d", l.prefix, offset, offset)
+	l.truncGen.Add(1)
 	cfg := l.cfg.Load()
 	l.segMu.Lock()
 	old := l.segs
