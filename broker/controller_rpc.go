@@ -38,6 +38,7 @@ func (s *Server) UpdateMetadata(ctx context.Context, rc *protocol.RequestContext
 		return resp
 	}
 	s.cache.Apply(req)
+	s.onMetadataDeletions(req)
 	s.notifyMetadata()
 	return resp
 }

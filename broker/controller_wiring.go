@@ -77,7 +77,8 @@ func (c *interBrokerClients) closeAll() {
 	}
 }
 
-func (s *Server) startController() {
+// newController builds the controller module; Startup starts it once the broker is registered.
+func (s *Server) newController() {
 	sender := &interBrokerClients{
 		clientID: fmt.Sprintf("controller-%d", s.cfg.BrokerID),
 		listener: s.cfg.InterBrokerListenerName,
@@ -94,7 +95,6 @@ func (s *Server) startController() {
 		LeaderImbalanceCheckInterval: s.cfg.LeaderImbalanceCheckInterval,
 		SocketTimeout:                s.cfg.ControllerSocketTimeout,
 	}, s.zk, sender, s.log.With().Str(LoggerField, "kafka.controller.KafkaController").Logger())
-	s.ctrl.Start()
 }
 
 // controlledShutdown asks the active controller to move leadership off this broker before it

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -65,7 +66,10 @@ func (o offsetsStorage) Append(ctx context.Context, partition int32, records []c
 	}
 }
 
-// Load replays the partition from its log start offset to its high watermark.
+// Load replays the partition from its log start offset to its log end offset, as
+// GroupMetadataManager does (FetchLogEnd, the end re-read as it goes): a new leader's high
+// watermark may trail records its followers have not confirmed yet, and a group commit among
+// them must not be missing from the cache, which is never refreshed from the log afterwards.
 func (o offsetsStorage) Load(ctx context.Context, partition int32, fn func(key, value []byte) error) error {
 	s := o.s
 	p := s.replicas.partition(logstore.TopicPartition{Topic: offsetsTopic, Partition: partition})
@@ -78,10 +82,9 @@ func (o offsetsStorage) Load(ctx context.Context, partition int32, fn func(key, 
 	if lg == nil {
 		return kerr.NotCoordinator
 	}
-	end := lg.HighWatermark()
 	off := lg.LogStartOffset()
 	buf := make([]byte, 0, 1<<20)
-	for off < end {
+	for end := lg.LogEndOffset(); off < end; end = lg.LogEndOffset() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -106,28 +109,99 @@ func (o offsetsStorage) Load(ctx context.Context, partition int32, fn func(key, 
 		if err != nil {
 			return err
 		}
+		// Control batches (transaction markers) and batches emptied by compaction hold no
+		// record to apply but must still be stepped over, or the load would stop short.
+		if end := batchesEnd(buf); end > next {
+			next = end
+		}
 		if next <= off {
-			break // only control batches or nothing decodable: nothing more to learn
+			break // nothing decodable: nothing more to learn
 		}
 		off = next
 	}
 	return nil
 }
 
+// batchesEnd returns the offset after the last complete v2 batch in buf (baseOffset +
+// lastOffsetDelta + 1), or -1 if buf holds no complete batch.
+func batchesEnd(buf []byte) int64 {
+	end := int64(-1)
+	for len(buf) >= 61 {
+		size := int(binary.BigEndian.Uint32(buf[8:12])) + 12
+		if size < 61 || size > len(buf) {
+			break
+		}
+		base := int64(binary.BigEndian.Uint64(buf[0:8]))
+		end = base + int64(int32(binary.BigEndian.Uint32(buf[23:27]))) + 1
+		buf = buf[size:]
+	}
+	return end
+}
+
+// startGroupCoordinator maps groups onto the partition count __consumer_offsets really has, as
+// KafkaServer does: offsets.topic.num.partitions only shapes a topic not created yet, and a
+// changed value must not move existing groups to partitions that do not hold them (or do not exist).
 func (s *Server) startGroupCoordinator() {
-	s.groups = coordinator.New(coordinator.ConfigFromBroker(s.cfg, s.cfg.OffsetsTopicNumPartitions), offsetsStorage{s}, s.log.With().Str(LoggerField, "kafka.coordinator.group.GroupCoordinator").Logger())
+	n := s.cfg.OffsetsTopicNumPartitions
+	if a, err := s.zk.GetTopicAssignment(offsetsTopic); err == nil && len(a.Partitions) > 0 {
+		n = int32(len(a.Partitions))
+	} else if err != nil && !errors.Is(err, zkmeta.ErrNoNode) {
+		s.log.Warn().Err(err).Msgf("Could not read the partition count of %s; using offsets.topic.num.partitions=%d", offsetsTopic, n)
+	}
+	s.groups = coordinator.New(coordinator.ConfigFromBroker(s.cfg, n), offsetsStorage{s}, s.log.With().Str(LoggerField, "kafka.coordinator.group.GroupCoordinator").Logger())
 }
 
 // onOffsetsLeadership loads or unloads the groups of an offsets partition as its leadership
 // moves to or away from this broker.
+// The coordinator epoch is the partition's leader epoch, narrated as GroupCoordinator does
+// (a partition already removed, as on deletion, has none: "None").
 func (s *Server) onOffsetsLeadership(partition int32, leader bool) {
 	if s.groups == nil {
 		return
 	}
+	epoch := int32(-1)
+	if p := s.replicas.partition(logstore.TopicPartition{Topic: offsetsTopic, Partition: partition}); p != nil {
+		p.mu.RLock()
+		epoch = p.leaderEpoch
+		p.mu.RUnlock()
+	}
+	gl := s.log.With().Str(LoggerField, "kafka.coordinator.group.GroupCoordinator").Logger()
 	if leader {
+		gl.Info().Msgf("[GroupCoordinator %d]: Elected as the group coordinator for partition %d in epoch %d", s.cfg.BrokerID, partition, epoch)
 		s.groups.OnElection(partition)
-	} else {
-		s.groups.OnResignation(partition)
+		return
+	}
+	opt := "None"
+	if epoch >= 0 {
+		opt = fmt.Sprintf("Some(%d)", epoch)
+	}
+	gl.Info().Msgf("[GroupCoordinator %d]: Resigned as the group coordinator for partition %d in epoch %s", s.cfg.BrokerID, partition, opt)
+	s.groups.OnResignation(partition)
+}
+
+// onMetadataDeletions hands the partitions an UpdateMetadata request reports deleted (leader -2,
+// LeaderDuringDelete) to the group coordinator, which drops their committed offsets from every
+// group (KafkaApis.handleUpdateMetadataRequest -> GroupCoordinator.handleDeletedPartitions).
+// UpdateMetadata calls it after applying the request to the metadata cache.
+func (s *Server) onMetadataDeletions(req *kmsg.UpdateMetadataRequest) {
+	if s.groups == nil {
+		return
+	}
+	deleted := map[string][]int32{}
+	for _, p := range req.PartitionStates {
+		if p.Leader == deletedLeader {
+			deleted[p.Topic] = append(deleted[p.Topic], p.Partition)
+		}
+	}
+	for _, ts := range req.TopicStates {
+		for _, p := range ts.PartitionStates {
+			if p.Leader == deletedLeader {
+				deleted[ts.Topic] = append(deleted[ts.Topic], p.Partition)
+			}
+		}
+	}
+	if len(deleted) > 0 {
+		s.groups.HandleDeletedPartitions(deleted)
 	}
 }
 
@@ -178,7 +252,7 @@ func (s *Server) FindCoordinator(ctx context.Context, rc *protocol.RequestContex
 	if kErr := s.ensureOffsetsTopic(); kErr != nil {
 		return fail(kErr)
 	}
-	part := coordinator.PartitionFor(req.CoordinatorKey, s.cfg.OffsetsTopicNumPartitions)
+	part := s.groups.PartitionFor(req.CoordinatorKey)
 	pm, ok := s.cache.Partition(offsetsTopic, part)
 	if !ok || pm.Leader < 0 {
 		return fail(kerr.CoordinatorNotAvailable)
@@ -207,8 +281,55 @@ func (s *Server) LeaveGroup(ctx context.Context, rc *protocol.RequestContext, re
 	return s.groups.LeaveGroup(ctx, req)
 }
 
+// OffsetCommit answers partitions this cluster does not have with UNKNOWN_TOPIC_OR_PARTITION and
+// hands the rest to the coordinator, as KafkaApis does: a commit for a topic that does not exist
+// is refused, not stored. When nothing is left the coordinator is not consulted at all.
 func (s *Server) OffsetCommit(ctx context.Context, rc *protocol.RequestContext, req *kmsg.OffsetCommitRequest) *kmsg.OffsetCommitResponse {
-	return s.groups.OffsetCommit(ctx, req)
+	known := *req
+	known.Topics = nil
+	unknown := map[string][]int32{}
+	var unknownOrder []string
+	for _, t := range req.Topics {
+		kt := t
+		kt.Partitions = nil
+		for _, p := range t.Partitions {
+			if _, ok := s.cache.Partition(t.Topic, p.Partition); ok {
+				kt.Partitions = append(kt.Partitions, p)
+				continue
+			}
+			if _, seen := unknown[t.Topic]; !seen {
+				unknownOrder = append(unknownOrder, t.Topic)
+			}
+			unknown[t.Topic] = append(unknown[t.Topic], p.Partition)
+		}
+		if len(kt.Partitions) > 0 {
+			known.Topics = append(known.Topics, kt)
+		}
+	}
+	var resp *kmsg.OffsetCommitResponse
+	if len(known.Topics) > 0 {
+		resp = s.groups.OffsetCommit(ctx, &known)
+	} else {
+		resp = kmsg.NewPtrOffsetCommitResponse()
+		resp.Version = req.Version
+	}
+	for _, topic := range unknownOrder {
+		i := 0
+		for i < len(resp.Topics) && resp.Topics[i].Topic != topic {
+			i++
+		}
+		if i == len(resp.Topics) {
+			rt := kmsg.NewOffsetCommitResponseTopic()
+			rt.Topic = topic
+			resp.Topics = append(resp.Topics, rt)
+		}
+		for _, p := range unknown[topic] {
+			rp := kmsg.NewOffsetCommitResponseTopicPartition()
+			rp.Partition, rp.ErrorCode = p, kerr.UnknownTopicOrPartition.Code
+			resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, rp)
+		}
+	}
+	return resp
 }
 
 func (s *Server) OffsetFetch(ctx context.Context, rc *protocol.RequestContext, req *kmsg.OffsetFetchRequest) *kmsg.OffsetFetchResponse {
@@ -227,6 +348,47 @@ func (s *Server) DeleteGroups(ctx context.Context, rc *protocol.RequestContext, 
 	return s.groups.DeleteGroups(ctx, req)
 }
 
+// OffsetDelete, like OffsetCommit, answers partitions this cluster does not have with
+// UNKNOWN_TOPIC_OR_PARTITION; the coordinator still judges the group (a group-level error wins).
 func (s *Server) OffsetDelete(ctx context.Context, rc *protocol.RequestContext, req *kmsg.OffsetDeleteRequest) *kmsg.OffsetDeleteResponse {
-	return s.groups.OffsetDelete(ctx, req)
+	known := *req
+	known.Topics = nil
+	var unknown []kmsg.OffsetDeleteResponseTopic
+	for _, t := range req.Topics {
+		kt := t
+		kt.Partitions = nil
+		ut := kmsg.NewOffsetDeleteResponseTopic()
+		ut.Topic = t.Topic
+		for _, p := range t.Partitions {
+			if _, ok := s.cache.Partition(t.Topic, p.Partition); ok {
+				kt.Partitions = append(kt.Partitions, p)
+				continue
+			}
+			up := kmsg.NewOffsetDeleteResponseTopicPartition()
+			up.Partition, up.ErrorCode = p.Partition, kerr.UnknownTopicOrPartition.Code
+			ut.Partitions = append(ut.Partitions, up)
+		}
+		if len(kt.Partitions) > 0 {
+			known.Topics = append(known.Topics, kt)
+		}
+		if len(ut.Partitions) > 0 {
+			unknown = append(unknown, ut)
+		}
+	}
+	resp := s.groups.OffsetDelete(ctx, &known)
+	if resp.ErrorCode != 0 {
+		return resp
+	}
+	for _, ut := range unknown {
+		i := 0
+		for i < len(resp.Topics) && resp.Topics[i].Topic != ut.Topic {
+			i++
+		}
+		if i == len(resp.Topics) {
+			resp.Topics = append(resp.Topics, ut)
+			continue
+		}
+		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, ut.Partitions...)
+	}
+	return resp
 }

@@ -52,7 +52,7 @@ func newMetadataCache() *MetadataCache {
 // deletedLeader is the leader value the controller sends for partitions of a topic being deleted.
 const deletedLeader = -2
 
-// Apply merges an UpdateMetadata request and returns the partitions it removed (topic deleted).
+// Apply merges an UpdateMetadata request into the cache.
 func (m *MetadataCache) Apply(req *kmsg.UpdateMetadataRequest) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -44,6 +44,10 @@ type Server struct {
 	groups      *coordinator.Coordinator
 	pids        *producerIDManager
 	topicCfg    topicConfigs
+	// ctrlStarted: the broker registered and its controller runs; only then does shutdown
+	// involve the cluster (a broker that failed to start must not ask for a controlled
+	// shutdown on behalf of another broker with its id).
+	ctrlStarted bool
 	isrChanges  isrChangeSet
 	metrics     *metrics
 	advertised  []zkmeta.Endpoint
@@ -132,6 +136,14 @@ func (s *Server) Startup() error {
 	}
 	s.logs.StartBackground()
 
+	// Everything a request handler reaches must exist before the listener accepts requests.
+	s.pids = newProducerIDManager(s.cfg.BrokerID, s.zk, s.log)
+	if err := s.pids.claimBlock(); err != nil {
+		return fmt.Errorf("claiming a producer id block: %w", err)
+	}
+	s.startGroupCoordinator()
+	s.newController()
+
 	s.net = protocol.NewServer(protocol.ServerConfig{
 		Listeners:       s.cfg.Listeners,
 		MaxRequestBytes: s.cfg.SocketRequestMaxBytes,
@@ -149,12 +161,8 @@ func (s *Server) Startup() error {
 		return fmt.Errorf("writing meta.properties: %w", err)
 	}
 
-	s.pids = newProducerIDManager(s.cfg.BrokerID, s.zk, s.log)
-	if err := s.pids.claimBlock(); err != nil {
-		return fmt.Errorf("claiming a producer id block: %w", err)
-	}
-	s.startGroupCoordinator()
-	s.startController()
+	s.ctrl.Start()
+	s.ctrlStarted = true
 
 	s.bgWG.Add(3)
 	go func() {
@@ -294,7 +302,7 @@ func (s *Server) watchSession() {
 // the network, replication, coordinators, controller, and finally a clean log shutdown.
 func (s *Server) Shutdown() {
 	s.log.Info().Msg(s.prefix() + "shutting down")
-	if s.cfg.ControlledShutdownEnable && s.ctrl != nil {
+	if s.cfg.ControlledShutdownEnable && s.ctrlStarted {
 		s.controlledShutdown()
 	}
 	s.bgCancel()
@@ -307,7 +315,7 @@ func (s *Server) Shutdown() {
 	if s.groups != nil {
 		s.groups.Close()
 	}
-	if s.ctrl != nil {
+	if s.ctrlStarted {
 		s.ctrl.Shutdown()
 	}
 	s.stopMetricsServer()

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -580,6 +581,17 @@ func newMemberID(clientID string, instanceID *string) string {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("%s-%x-%x-%x-%x-%x", prefix, u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// String renders the member as MemberMetadata.toString does in Kafka's log lines (trailing
+// ", " included).
+func (m *member) String() string {
+	names := make([]string, len(m.protocols))
+	for i, p := range m.protocols {
+		names[i] = p.name
+	}
+	return fmt.Sprintf("MemberMetadata(memberId=%s, groupInstanceId=%s, clientId=%s, clientHost=%s, sessionTimeoutMs=%d, rebalanceTimeoutMs=%d, supportedProtocols=List(%s), )",
+		m.id, scalaOption(m.instanceID), m.clientID, m.clientHost, m.sessionTimeout, m.rebalanceTimeout, strings.Join(names, ", "))
 }
 
 // scalaOption formats an optional string as Scala prints Option in Kafka's log lines.

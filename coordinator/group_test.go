@@ -114,7 +114,7 @@ func TestJoinSyncSingleMember(t *testing.T) {
 	for _, line := range []string{
 		"[GroupCoordinator 0]: Preparing to rebalance group g in state PreparingRebalance with old generation 0 (__consumer_offsets-0) (reason: Adding new member " + id + " with group instance id None)",
 		"[GroupCoordinator 0]: Stabilized group g generation 1 (__consumer_offsets-0)",
-		"[GroupCoordinator 0]: Assignment received from leader for group g for generation 1",
+		"[GroupCoordinator 0]: Assignment received from leader for group g for generation 1. The group has 1 members, 0 of which are static.",
 	} {
 		if !strings.Contains(logs, line) {
 			t.Errorf("log lacks %q", line)
@@ -278,7 +278,7 @@ func TestRebalanceTimeoutDropsMembersThatDidNotRejoin(t *testing.T) {
 	if r.ErrorCode != 0 || r.Generation != gen+1 || len(r.Members) != 1 {
 		t.Fatalf("join after timeout %+v", r)
 	}
-	if !strings.Contains(h.logs.String(), "Group g remove dynamic members who haven't joined: Set("+ids[1]+")") {
+	if !strings.Contains(h.logs.String(), "Group g removed dynamic members who haven't joined: Set("+ids[1]+")") {
 		t.Fatal("missing removal log")
 	}
 }

@@ -300,7 +300,14 @@ func (c *Coordinator) handleSync(req *kmsg.SyncGroupRequest, ch chan syncResult)
 		if !g.isLeader(id) {
 			return
 		}
-		c.logf(zerolog.InfoLevel, "Assignment received from leader for group %s for generation %d", g.id, g.generation)
+		static := 0
+		for _, m := range g.members {
+			if m.isStatic() {
+				static++
+			}
+		}
+		c.logf(zerolog.InfoLevel, "Assignment received from leader for group %s for generation %d. The group has %d members, %d of which are static.",
+			g.id, g.generation, len(g.members), static)
 		assignment := map[string][]byte{}
 		for _, a := range req.GroupAssignment {
 			assignment[a.MemberID] = append([]byte(nil), a.MemberAssignment...)

@@ -418,15 +418,13 @@ func (c *Coordinator) deleteOffsets(id string, tps []topicPartition) (int16, map
 	return 0, errs
 }
 
+// formatTPs prints partitions as Kafka's mkString(", ") of TopicPartitions does: "t-0, t-1".
 func formatTPs(tps []topicPartition) string {
-	s := "List("
+	names := make([]string, len(tps))
 	for i, tp := range tps {
-		if i > 0 {
-			s += ", "
-		}
-		s += tp.topic + "-" + itoa(tp.partition)
+		names[i] = tp.topic + "-" + itoa(tp.partition)
 	}
-	return s + ")"
+	return strings.Join(names, ", ")
 }
 
 func itoa(i int32) string { return strconv.FormatInt(int64(i), 10) }
@@ -523,6 +521,43 @@ func (c *Coordinator) ExpireOffsets() int {
 		g.mu.Unlock()
 	}
 	c.mgrf(zerolog.InfoLevel, "Removed %d expired offsets in %d milliseconds.", total, c.now().Sub(start).Milliseconds())
+	return total
+}
+
+// HandleDeletedPartitions is GroupCoordinator.handleDeletedPartitions, for the broker to call
+// when UpdateMetadata reports partitions deleted (leader -2): their committed offsets leave every
+// cached group, with tombstones, so a topic re-created under the same name starts without stale
+// positions; an Empty group left with no offsets turns Dead. deleted maps topic to partitions.
+// Returns the number of offsets removed.
+func (c *Coordinator) HandleDeletedPartitions(deleted map[string][]int32) int {
+	if len(deleted) == 0 {
+		return 0
+	}
+	var tps []topicPartition
+	for topic, parts := range deleted {
+		for _, p := range parts {
+			tps = append(tps, topicPartition{topic, p})
+		}
+	}
+	sortTPs(tps)
+	total := 0
+	for _, g := range c.groupsOf(-1) {
+		g.mu.Lock()
+		if !g.is(stateDead) {
+			total += c.cleanupGroupLocked(g, func() []topicPartition {
+				var out []topicPartition
+				for _, tp := range tps {
+					if _, ok := g.offsets[tp]; ok {
+						delete(g.offsets, tp)
+						out = append(out, tp)
+					}
+				}
+				return out
+			})
+		}
+		g.mu.Unlock()
+	}
+	c.logf(zerolog.InfoLevel, "Removed %d offsets associated with deleted partitions: %s.", total, formatTPs(tps))
 	return total
 }
 

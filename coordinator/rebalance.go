@@ -106,7 +106,8 @@ func (c *Coordinator) addMemberAndRebalance(g *group, memberID string, in *joinI
 	// was abandoned by its client.
 	c.scheduleHeartbeat(g, m, newMemberJoinTimeout)
 	if m.isStatic() {
-		c.logf(zerolog.InfoLevel, "Adding new static member %s to group %s with member id %s.", *in.instanceID, g.id, memberID)
+		// Kafka interpolates the Option itself here: "Adding new static member Some(id) ...".
+		c.logf(zerolog.InfoLevel, "Adding new static member %s to group %s with member id %s.", scalaOption(in.instanceID), g.id, memberID)
 		g.static[*in.instanceID] = memberID
 	} else if h, ok := g.pending[memberID]; ok {
 		h.stop()
@@ -212,7 +213,7 @@ func (c *Coordinator) onCompleteJoin(g *group) {
 		}
 	}
 	if len(dropped) > 0 {
-		c.logf(zerolog.InfoLevel, "Group %s remove dynamic members who haven't joined: %s", g.id, scalaSet(dropped))
+		c.logf(zerolog.InfoLevel, "Group %s removed dynamic members who haven't joined: %s", g.id, scalaSet(dropped))
 		for _, id := range dropped {
 			g.remove(id)
 		}
@@ -270,15 +271,22 @@ func (c *Coordinator) maybeElectNewJoinedLeader(g *group) bool {
 	if l := g.members[g.leader]; l != nil && l.awaitingJoin != nil {
 		return true
 	}
+	old := g.members[g.leader]
+	oldID, oldInstance := g.leader, scalaOption(nil)
+	if old != nil {
+		oldInstance = scalaOption(old.instanceID)
+	}
 	for _, m := range g.allMembers() {
 		if m.awaitingJoin != nil {
 			g.leader = m.id
 			c.logf(zerolog.InfoLevel, "Group leader [member.id: %s, group.instance.id: %s] failed to join before rebalance timeout, while new leader %s was elected.",
-				g.leader, scalaOption(m.instanceID), m.id)
+				oldID, oldInstance, m)
 			return true
 		}
 	}
-	c.logf(zerolog.InfoLevel, "Group leader [member.id: %s] failed to join before rebalance timeout, and the group couldn't proceed to next generation because no member joined.", g.leader)
+	// The missing space before "because" is Kafka 2.8's.
+	c.logf(zerolog.InfoLevel, "Group leader [member.id: %s, group.instance.id: %s] failed to join before rebalance timeout, and the group couldn't proceed to next generationbecause no member joined.",
+		oldID, oldInstance)
 	return false
 }
 
@@ -327,7 +335,7 @@ func (c *Coordinator) onSyncTimer(g *group, op *syncOp) {
 		for _, id := range ids {
 			g.remove(id)
 		}
-		c.logf(zerolog.DebugLevel, "Removing %s from group %s because they did not send SyncGroup before the rebalance timeout", scalaSet(ids), g.id)
+		c.logf(zerolog.DebugLevel, "Group %s removed members who haven't sent their sync request: %s", g.id, scalaSet(ids))
 		c.prepareRebalance(g, fmt.Sprintf("Removing %s on pending sync request expiration", scalaSet(ids)))
 	default:
 		c.logf(zerolog.ErrorLevel, "Received unexpected notification of sync expiration after group %s already transitioned to the %s state.", g.id, g.state)
