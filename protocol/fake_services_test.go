@@ -23,6 +23,9 @@ type fakeServices struct {
 	listOffset func(*kmsg.ListOffsetsRequest) *kmsg.ListOffsetsResponse
 	shutdown   func(*RequestContext, *kmsg.ControlledShutdownRequest) *kmsg.ControlledShutdownResponse
 	fetch      func(*RequestContext, *kmsg.FetchRequest) *kmsg.FetchResponse
+	elect      func(*kmsg.ElectLeadersRequest) *kmsg.ElectLeadersResponse
+	alterReasg func(*kmsg.AlterPartitionAssignmentsRequest) *kmsg.AlterPartitionAssignmentsResponse
+	listReasg  func(*kmsg.ListPartitionReassignmentsRequest) *kmsg.ListPartitionReassignmentsResponse
 }
 
 var _ Services = (*fakeServices)(nil)
@@ -312,4 +315,28 @@ func (f *fakeServices) DeleteGroups(_ context.Context, rc *RequestContext, req *
 func (f *fakeServices) OffsetDelete(_ context.Context, rc *RequestContext, req *kmsg.OffsetDeleteRequest) *kmsg.OffsetDeleteResponse {
 	f.record(rc)
 	return req.ResponseKind().(*kmsg.OffsetDeleteResponse)
+}
+
+func (f *fakeServices) ElectLeaders(_ context.Context, rc *RequestContext, req *kmsg.ElectLeadersRequest) *kmsg.ElectLeadersResponse {
+	f.record(rc)
+	if f.elect != nil {
+		return f.elect(req)
+	}
+	return req.ResponseKind().(*kmsg.ElectLeadersResponse)
+}
+
+func (f *fakeServices) AlterPartitionReassignments(_ context.Context, rc *RequestContext, req *kmsg.AlterPartitionAssignmentsRequest) *kmsg.AlterPartitionAssignmentsResponse {
+	f.record(rc)
+	if f.alterReasg != nil {
+		return f.alterReasg(req)
+	}
+	return req.ResponseKind().(*kmsg.AlterPartitionAssignmentsResponse)
+}
+
+func (f *fakeServices) ListPartitionReassignments(_ context.Context, rc *RequestContext, req *kmsg.ListPartitionReassignmentsRequest) *kmsg.ListPartitionReassignmentsResponse {
+	f.record(rc)
+	if f.listReasg != nil {
+		return f.listReasg(req)
+	}
+	return req.ResponseKind().(*kmsg.ListPartitionReassignmentsResponse)
 }

@@ -174,7 +174,7 @@ func ctx5s(t *testing.T) context.Context {
 var kafka28ZkAPIs = map[int16]int16{
 	0: 9, 1: 12, 2: 6, 3: 11, 4: 5, 5: 3, 6: 7, 7: 3, 8: 8, 9: 7, 10: 3, 11: 7, 12: 4, 13: 4,
 	14: 5, 15: 5, 16: 4, 18: 3, 19: 7, 20: 6, 21: 2, 22: 4, 23: 4, 32: 4, 33: 2, 35: 2, 37: 3,
-	42: 2, 44: 1, 47: 0, 60: 0,
+	42: 2, 43: 2, 44: 1, 45: 0, 46: 0, 47: 0, 60: 0,
 }
 
 func assertAPIList(t *testing.T, keys []kmsg.ApiVersionsResponseApiKey) {

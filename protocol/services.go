@@ -50,6 +50,11 @@ type Services interface {
 	DescribeLogDirs(ctx context.Context, rc *RequestContext, req *kmsg.DescribeLogDirsRequest) *kmsg.DescribeLogDirsResponse
 	OffsetForLeaderEpoch(ctx context.Context, rc *RequestContext, req *kmsg.OffsetForLeaderEpochRequest) *kmsg.OffsetForLeaderEpochResponse
 
+	// Controller admin APIs: answered by the active controller, NOT_CONTROLLER elsewhere.
+	ElectLeaders(ctx context.Context, rc *RequestContext, req *kmsg.ElectLeadersRequest) *kmsg.ElectLeadersResponse
+	AlterPartitionReassignments(ctx context.Context, rc *RequestContext, req *kmsg.AlterPartitionAssignmentsRequest) *kmsg.AlterPartitionAssignmentsResponse
+	ListPartitionReassignments(ctx context.Context, rc *RequestContext, req *kmsg.ListPartitionReassignmentsRequest) *kmsg.ListPartitionReassignmentsResponse
+
 	// Controller-to-broker RPCs (inter-broker listener).
 	LeaderAndIsr(ctx context.Context, rc *RequestContext, req *kmsg.LeaderAndISRRequest) *kmsg.LeaderAndISRResponse
 	UpdateMetadata(ctx context.Context, rc *RequestContext, req *kmsg.UpdateMetadataRequest) *kmsg.UpdateMetadataResponse
