@@ -64,9 +64,13 @@ type Controller struct {
 
 	queue    *eventQueue
 	loopDone chan struct{}
-	started  atomic.Bool
-	stopped  atomic.Bool
-	stopOnce sync.Once
+	// expiries counts ZooKeeper session expiries announced by OnSessionExpired;
+	// electedAfterExpiry (loop-owned) is its value when the current term was won.
+	expiries           atomic.Uint64
+	electedAfterExpiry uint64
+	started            atomic.Bool
+	stopped            atomic.Bool
+	stopOnce           sync.Once
 
 	// Published for other goroutines; written only by the event loop.
 	active     atomic.Bool
@@ -141,7 +145,7 @@ func (c *Controller) Start() {
 // exists (zkmeta.SessionExpired): like Kafka, the controller drops queued work and resigns.
 func (c *Controller) OnSessionExpired() {
 	if c.started.Load() {
-		c.queue.clearAndPut(&expireEvent{})
+		c.queue.clearAndPut(&expireEvent{seq: c.expiries.Add(1)})
 	}
 }
 

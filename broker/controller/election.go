@@ -28,7 +28,12 @@ func (c *Controller) processControllerChange() error {
 }
 
 // processExpire: the session that owned our /controller node is gone.
-func (c *Controller) processExpire() {
+func (c *Controller) processExpire(seq uint64) {
+	if c.active.Load() && c.electedAfterExpiry >= seq {
+		// This term was won on the session that replaced the expired one.
+		c.log.Debug().Msgf("Ignoring expiry %d announced before the current term", seq)
+		return
+	}
 	c.forgetAllWatches()
 	c.activeID.Store(-1)
 	if c.active.Load() {
@@ -96,6 +101,7 @@ func (c *Controller) elect() error {
 		}
 		return nil
 	}
+	c.electedAfterExpiry = c.expiries.Load()
 	c.ctx = newControllerContext()
 	c.ctx.epoch = epoch
 	c.ctx.epochZkVersion = zkVersion

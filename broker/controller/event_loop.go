@@ -168,7 +168,7 @@ func (c *Controller) dispatch(ev event) error {
 	case *controllerChangeEvent:
 		return c.processControllerChange()
 	case *expireEvent:
-		c.processExpire()
+		c.processExpire(e.seq)
 		return nil
 	case *brokerChangeEvent:
 		return c.processBrokerChange()

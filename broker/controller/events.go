@@ -17,7 +17,10 @@ type preemptible interface {
 type startupEvent struct{}
 type reelectEvent struct{}
 type controllerChangeEvent struct{}
-type expireEvent struct{}
+
+// expireEvent carries the number of the session expiry it announces, so a term won after
+// that expiry is never ended by it.
+type expireEvent struct{ seq uint64 }
 type shutdownEvent struct{}
 type brokerChangeEvent struct{}
 type brokerModificationsEvent struct{ brokerID int32 }
