@@ -1,7 +1,10 @@
 package broker
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,8 +119,16 @@ func (s *Server) maybeShrinkIsr(p *Partition) {
 	if len(out) == 0 {
 		return
 	}
-	s.replicas.log.Info().Msgf("[Partition %s broker=%d] Shrinking ISR from %s to %s. Leader: (highWatermark: %d, endOffset: %d). Out of sync replicas: %s.",
-		p.tp, s.cfg.BrokerID, fmtIDs(p.isr), fmtIDs(kept), p.log.HighWatermark(), p.log.LogEndOffset(), fmtIDs(out))
+	var outLog []string
+	for _, id := range out {
+		end := int64(-1)
+		if f, ok := p.followers[id]; ok {
+			end = f.logEndOffset
+		}
+		outLog = append(outLog, fmt.Sprintf("(brokerId: %d, endOffset: %d)", id, end))
+	}
+	s.partitionLog(p).Info().Msgf("Shrinking ISR from %s to %s. Leader: (highWatermark: %d, endOffset: %d). Out of sync replicas: %s.",
+		joinIDs(p.isr), joinIDs(kept), p.log.HighWatermark(), p.log.LogEndOffset(), strings.Join(outLog, " "))
 	if s.writeIsrLocked(p, kept) && p.maybeIncrementHighWatermarkLocked() {
 		go p.wake()
 	}
@@ -133,7 +144,7 @@ func (s *Server) maybeExpandIsrLocked(p *Partition, id int32, f *followerState) 
 		return
 	}
 	next := append(append([]int32(nil), p.isr...), id)
-	s.replicas.log.Info().Msgf("[Partition %s broker=%d] Expanding ISR from %s to %s", p.tp, s.cfg.BrokerID, fmtIDs(p.isr), fmtIDs(next))
+	s.partitionLog(p).Info().Msgf("Expanding ISR from %s to %s", joinIDs(p.isr), joinIDs(next))
 	s.writeIsrLocked(p, next)
 }
 
@@ -143,10 +154,26 @@ func (s *Server) writeIsrLocked(p *Partition, isr []int32) bool {
 	li := zkmeta.LeaderIsr{Leader: s.cfg.BrokerID, LeaderEpoch: p.leaderEpoch, ISR: isr, ControllerEpoch: p.controllerEpoch, ZkVersion: p.zkVersion}
 	v, err := s.zk.UpdatePartitionState(-1, zkmeta.TP{Topic: p.tp.Topic, Partition: p.tp.Partition}, li)
 	if err != nil {
-		s.replicas.log.Info().Msgf("[Partition %s broker=%d] Cached zkVersion %d not equal to that in zookeeper, skip updating ISR (%v)", p.tp, s.cfg.BrokerID, p.zkVersion, err)
+		s.partitionLog(p).Info().Msgf("Cached zkVersion %d not equal to that in zookeeper, skip updating ISR (%v)", p.zkVersion, err)
 		return false
 	}
 	p.isr, p.zkVersion = isr, v
+	s.partitionLog(p).Info().Msgf("ISR updated to %s and version updated to [%d]", joinIDs(isr), v)
 	s.isrChanges.record(p.tp)
 	return true
+}
+
+// partitionLog is Kafka's Partition logger: "[Partition t-0 broker=1] ..." (kafka.cluster.Partition).
+func (s *Server) partitionLog(p *Partition) *prefixedLogger {
+	return &prefixedLogger{log: s.log.With().Str(LoggerField, "kafka.cluster.Partition").Logger(),
+		prefix: fmt.Sprintf("[Partition %s broker=%d] ", p.tp, s.cfg.BrokerID)}
+}
+
+// joinIDs renders replica ids as Scala's mkString(",") does.
+func joinIDs(ids []int32) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(int(id))
+	}
+	return strings.Join(parts, ",")
 }

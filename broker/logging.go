@@ -75,3 +75,19 @@ func (k *kafkaLayout) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// prefixedLogger writes Kafka's per-object log identity ("[Partition t-0 broker=1] ") in
+// front of each message, as Kafka's Logging.logIdent does.
+type prefixedLogger struct {
+	log    zerolog.Logger
+	prefix string
+}
+
+func (l *prefixedLogger) Info() prefixedEvent { return prefixedEvent{l.log.Info(), l.prefix} }
+
+type prefixedEvent struct {
+	e      *zerolog.Event
+	prefix string
+}
+
+func (e prefixedEvent) Msgf(format string, args ...any) { e.e.Msgf(e.prefix+format, args...) }
