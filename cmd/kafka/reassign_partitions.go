@@ -186,8 +186,7 @@ func reassignPartitionsTool(e *env, args []string) error {
 		if err != nil {
 			runErr = err
 		} else {
-			r := &adminReassigner{e: e, a: a}
-			runErr = r.run(o, action)
+			runErr = runReassign(&adminReassigner{e: e, a: a}, o, action)
 			a.close()
 		}
 	} else {
@@ -196,8 +195,7 @@ func reassignPartitionsTool(e *env, args []string) error {
 		if err != nil {
 			runErr = zkError(err)
 		} else {
-			r := &zkReassigner{e: e, c: c}
-			runErr = r.run(o, action)
+			runErr = runReassign(&zkReassigner{e: e, c: c}, o, action)
 			c.Close()
 		}
 	}
@@ -689,7 +687,17 @@ type adminReassigner struct {
 	a *adminConn
 }
 
-func (r *adminReassigner) run(o *reassignOptions, action *Opt) error {
+// reassigner is one back-end of the tool: the Admin API (--bootstrap-server) or ZooKeeper.
+type reassigner interface {
+	verify(data []byte, preserveThrottles bool) error
+	generate(topicsJSON []byte, brokerList string, rackAware bool) error
+	execute(data []byte, additional bool, throttle, logDirThrottle int64) error
+	cancel(data []byte, preserveThrottles bool) error
+	listText() error
+}
+
+// runReassign reads the files and flags an action needs and hands them to the back-end.
+func runReassign(r reassigner, o *reassignOptions, action *Opt) error {
 	s := o.s
 	switch action {
 	case o.verify:
@@ -1284,32 +1292,13 @@ type zkReassigner struct {
 	c *zkmeta.Client
 }
 
-func (r *zkReassigner) run(o *reassignOptions, action *Opt) error {
-	s := o.s
-	switch action {
-	case o.verify:
-		data, err := readFileAsString(s.ValueOf(o.reassignmentFile))
-		if err != nil {
-			return err
-		}
-		return r.verify(data, s.Has(o.preserveThrot))
-	case o.generate:
-		data, err := readFileAsString(s.ValueOf(o.topicsToMoveFile))
-		if err != nil {
-			return err
-		}
-		return r.generate(data, s.ValueOf(o.brokerList), !s.Has(o.disableRack))
-	case o.execute:
-		data, err := readFileAsString(s.ValueOf(o.reassignmentFile))
-		if err != nil {
-			return err
-		}
-		throttle, err := s.IntValueOf(o.throttle)
-		if err != nil {
-			return joptException(err)
-		}
-		return r.execute(data, throttle)
-	}
+// ZooKeeper mode has no cancel or list in 2.8 (the argument checks refuse them before this);
+// --additional and the log-dir throttle need the Admin API.
+func (r *zkReassigner) cancel([]byte, bool) error {
+	return newJavaError("java.lang.RuntimeException", "Unsupported action.")
+}
+
+func (r *zkReassigner) listText() error {
 	return newJavaError("java.lang.RuntimeException", "Unsupported action.")
 }
 
@@ -1383,7 +1372,7 @@ func (r *zkReassigner) generate(topicsJSON []byte, brokerList string, rackAware 
 	return nil
 }
 
-func (r *zkReassigner) execute(data []byte, throttle int64) error {
+func (r *zkReassigner) execute(data []byte, _ bool, throttle, _ int64) error {
 	proposed, moves, err := parseExecuteArgs(data)
 	if err != nil {
 		return err
