@@ -230,7 +230,8 @@ func (c *Client) logRegistered(b BrokerInfo, path string, epoch int64) {
 		// EndPoint.connectionString: LISTENER://host:port
 		eps[i] = fmt.Sprintf("%s://%s", e.Listener, net.JoinHostPort(e.Host, strconv.Itoa(e.Port)))
 	}
-	c.log.Info().Msgf("Registered broker %d at path %s with addresses: %s, czxid (broker epoch): %d",
+	// Kafka logs this from KafkaZkClient, not from the ZooKeeper client underneath it.
+	c.log.Info().Str("logger", "kafka.zk.KafkaZkClient").Msgf("Registered broker %d at path %s with addresses: %s, czxid (broker epoch): %d",
 		b.ID, path, strings.Join(eps, ","), epoch)
 }
 
