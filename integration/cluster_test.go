@@ -413,6 +413,30 @@ func TestClusterNotEnoughReplicas(t *testing.T) {
 		t.Fatalf("acks=1 produce with ISR [%d]: %v", leader, kerr.ErrorForCode(rp.ErrorCode))
 	}
 
+	// kafka-topics' describe filters see the same picture through the broker and ZooKeeper:
+	// the partition is under-replicated (ISR [leader] of three replicas) but not unavailable.
+	var assign struct {
+		Partitions map[string][]int32 `json:"partitions"`
+	}
+	if err := json.Unmarshal([]byte(ZKGet(t, c.zk, "/brokers/topics/"+topic)), &assign); err != nil {
+		t.Fatal(err)
+	}
+	var reps []string
+	for _, r := range assign.Partitions["0"] {
+		reps = append(reps, strconv.Itoa(int(r)))
+	}
+	wantLine := fmt.Sprintf("\tTopic: %s\tPartition: 0\tLeader: %d\tReplicas: %s\tIsr: %d", topic, leader, strings.Join(reps, ","), leader)
+	for _, conn := range [][]string{{"--bootstrap-server", addr}, {"--zookeeper", c.zk.ConnectString()}} {
+		under, _, code := RunTool(t, "kafka-topics.sh", append(conn, "--describe", "--topic", topic, "--under-replicated-partitions")...)
+		if code != 0 || !containsLine(under, wantLine) {
+			t.Errorf("%s --under-replicated-partitions (exit %d):\n%s\nwant the line %q", conn[0], code, under, wantLine)
+		}
+		unavail, _, code := RunTool(t, "kafka-topics.sh", append(conn, "--describe", "--topic", topic, "--unavailable-partitions")...)
+		if code != 0 || strings.Contains(unavail, "Partition: 0") {
+			t.Errorf("%s --unavailable-partitions (exit %d) lists a partition whose leader is alive:\n%s", conn[0], code, unavail)
+		}
+	}
+
 	for _, b := range others {
 		b.Restart(t)
 	}
@@ -602,4 +626,14 @@ func joinInts(ids []int32) string {
 		s[i] = strconv.Itoa(int(id))
 	}
 	return strings.Join(s, ",")
+}
+
+// containsLine reports whether out has want as one whole line.
+func containsLine(out, want string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if l == want {
+			return true
+		}
+	}
+	return false
 }
