@@ -110,3 +110,48 @@ func fillResources[T any](items *[]T, want func(func(resourceKey) bool), key fun
 		*items = append(*items, newItem(k))
 	}
 }
+
+// screenResources is the flow shared by the AlterConfigs handlers: resources that the wire
+// alone shows to be invalid (reject returns a message) are answered INVALID_REQUEST here, the
+// rest go to the service (which is also called for an empty request), the rejections follow
+// the service's answers in request order, and any resource the service left out gets
+// UNKNOWN_SERVER_ERROR.
+func screenResources[In, Out any](in []In, key func(In) resourceKey, reject func(In) string,
+	serve func(pass []In) []Out, outKey func(*Out) resourceKey,
+	newOut func(k resourceKey, code int16, msg string) Out,
+) []Out {
+	rejects := map[resourceKey]string{}
+	pass := in
+	for _, r := range in {
+		if msg := reject(r); msg != "" {
+			rejects[key(r)] = msg
+		}
+	}
+	if len(rejects) > 0 {
+		pass = nil
+		for _, r := range in {
+			if _, bad := rejects[key(r)]; !bad {
+				pass = append(pass, r)
+			}
+		}
+	}
+	var out []Out
+	if len(pass) > 0 || len(in) == 0 {
+		out = serve(pass)
+	}
+	for _, r := range in {
+		k := key(r)
+		if msg, bad := rejects[k]; bad {
+			out = append(out, newOut(k, kerr.InvalidRequest.Code, msg))
+			delete(rejects, k)
+		}
+	}
+	fillResources(&out, func(yield func(resourceKey) bool) {
+		for _, r := range in {
+			if !yield(key(r)) {
+				return
+			}
+		}
+	}, outKey, func(k resourceKey) Out { return newOut(k, kerr.UnknownServerError.Code, "") })
+	return out
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -28,58 +27,36 @@ func init() {
 
 func handleIncrementalAlterConfigs(ctx context.Context, svc Services, rc *RequestContext, kreq kmsg.Request) (kmsg.Response, error) {
 	req := kreq.(*kmsg.IncrementalAlterConfigsRequest)
-	rejects := map[resourceKey]string{}
-	for _, r := range req.Resources {
-		k := resourceKey{r.ResourceType, r.ResourceName}
-		if msg := incrementalAlterInvalid(r); msg != "" {
-			rejects[k] = msg
-		}
-	}
-	sreq := req
-	if len(rejects) > 0 {
-		cp := *req
-		cp.Resources = nil
-		for _, r := range req.Resources {
-			if _, bad := rejects[resourceKey{r.ResourceType, r.ResourceName}]; !bad {
-				cp.Resources = append(cp.Resources, r)
-			}
-		}
-		sreq = &cp
-	}
 	var resp *kmsg.IncrementalAlterConfigsResponse
-	if len(sreq.Resources) > 0 || len(req.Resources) == 0 {
-		resp = svc.IncrementalAlterConfigs(ctx, rc, sreq)
-	}
+	resources := screenResources(req.Resources,
+		func(r kmsg.IncrementalAlterConfigsRequestResource) resourceKey {
+			return resourceKey{r.ResourceType, r.ResourceName}
+		},
+		incrementalAlterInvalid,
+		func(pass []kmsg.IncrementalAlterConfigsRequestResource) []kmsg.IncrementalAlterConfigsResponseResource {
+			sreq := *req
+			sreq.Resources = pass
+			if resp = svc.IncrementalAlterConfigs(ctx, rc, &sreq); resp == nil {
+				return nil
+			}
+			return resp.Resources
+		},
+		func(r *kmsg.IncrementalAlterConfigsResponseResource) resourceKey {
+			return resourceKey{r.ResourceType, r.ResourceName}
+		},
+		func(k resourceKey, code int16, msg string) kmsg.IncrementalAlterConfigsResponseResource {
+			r := kmsg.NewIncrementalAlterConfigsResponseResource()
+			r.ResourceType, r.ResourceName, r.ErrorCode = k.typ, k.name, code
+			if msg != "" {
+				r.ErrorMessage = strPtr(msg)
+			}
+			return r
+		})
 	if resp == nil {
 		resp = kmsg.NewPtrIncrementalAlterConfigsResponse()
 	}
 	resp.Version = req.Version
-	newRes := func(k resourceKey, code int16, msg string) kmsg.IncrementalAlterConfigsResponseResource {
-		r := kmsg.NewIncrementalAlterConfigsResponseResource()
-		r.ResourceType, r.ResourceName, r.ErrorCode = k.typ, k.name, code
-		if msg != "" {
-			r.ErrorMessage = strPtr(msg)
-		}
-		return r
-	}
-	for _, r := range req.Resources {
-		k := resourceKey{r.ResourceType, r.ResourceName}
-		if msg, bad := rejects[k]; bad {
-			resp.Resources = append(resp.Resources, newRes(k, kerr.InvalidRequest.Code, msg))
-			delete(rejects, k)
-		}
-	}
-	fillResources(&resp.Resources, func(yield func(resourceKey) bool) {
-		for _, r := range req.Resources {
-			if !yield(resourceKey{r.ResourceType, r.ResourceName}) {
-				return
-			}
-		}
-	}, func(r *kmsg.IncrementalAlterConfigsResponseResource) resourceKey {
-		return resourceKey{r.ResourceType, r.ResourceName}
-	}, func(k resourceKey) kmsg.IncrementalAlterConfigsResponseResource {
-		return newRes(k, kerr.UnknownServerError.Code, "")
-	})
+	resp.Resources = resources
 	return resp, nil
 }
 

@@ -927,13 +927,7 @@ func (r *adminReassigner) generate(topicsJSON []byte, brokerList string, rackAwa
 	if rackAware && rackless != 0 && rackless != len(metas) {
 		return adminOperation("Not all brokers have rack information. Add --disable-rack-aware in command line to make replica assignment without rack information.")
 	}
-	proposed, err := calculateAssignment(current, metas)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(r.e.Stdout, "Current partition replica assignment\n%s\n\n", formatReassignmentJSON(current, nil))
-	fmt.Fprintf(r.e.Stdout, "Proposed partition reassignment configuration\n%s\n", formatReassignmentJSON(proposed, nil))
-	return nil
+	return printProposal(r.e, current, metas)
 }
 
 func (r *adminReassigner) execute(data []byte, additional bool, throttle, logDirThrottle int64) error {
@@ -1363,13 +1357,7 @@ func (r *zkReassigner) generate(topicsJSON []byte, brokerList string, rackAware 
 	if err != nil {
 		return zkError(err)
 	}
-	proposed, err := calculateAssignment(current, metas)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(r.e.Stdout, "Current partition replica assignment\n%s\n\n", formatReassignmentJSON(current, nil))
-	fmt.Fprintf(r.e.Stdout, "Proposed partition reassignment configuration\n%s\n", formatReassignmentJSON(proposed, nil))
-	return nil
+	return printProposal(r.e, current, metas)
 }
 
 func (r *zkReassigner) execute(data []byte, _ bool, throttle, _ int64) error {
@@ -1564,4 +1552,16 @@ func (r *zkReassigner) removeConfigs(entityType, name string, keys []string) err
 		return nil
 	}
 	return zkError(r.c.SetEntityConfig(entityType, name, cfg))
+}
+
+// printProposal is --generate's output in both modes: the current assignment and the one
+// AdminUtils would compute over the chosen brokers.
+func printProposal(e *env, current map[tpKey][]int32, metas []zkmeta.BrokerMeta) error {
+	proposed, err := calculateAssignment(current, metas)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "Current partition replica assignment\n%s\n\n", formatReassignmentJSON(current, nil))
+	fmt.Fprintf(e.Stdout, "Proposed partition reassignment configuration\n%s\n", formatReassignmentJSON(proposed, nil))
+	return nil
 }
