@@ -100,16 +100,14 @@ func waitPartitionStates(t testing.TB, z ZooKeeper, topic string, partitions int
 // waitPartitionDirs waits until the broker has opened every partition's log on disk.
 func waitPartitionDirs(t testing.TB, b *Broker, topic string, partitions int) {
 	t.Helper()
+	// A segment's three files are created one after another, so wait for all of them.
 	for p := int32(0); p < int32(partitions); p++ {
-		seg := filepath.Join(b.PartitionDir(topic, p), SegmentName(0, ".log"))
-		WaitFor(t, 30*time.Second, func() (bool, string) {
-			_, err := os.Stat(seg)
-			return err == nil, seg + " missing"
-		})
-		for _, ext := range []string{".index", ".timeindex"} {
-			if _, err := os.Stat(filepath.Join(b.PartitionDir(topic, p), SegmentName(0, ext))); err != nil {
-				t.Errorf("%s: %v", ext, err)
-			}
+		for _, ext := range []string{".log", ".index", ".timeindex"} {
+			f := filepath.Join(b.PartitionDir(topic, p), SegmentName(0, ext))
+			WaitFor(t, 30*time.Second, func() (bool, string) {
+				_, err := os.Stat(f)
+				return err == nil, f + " missing"
+			})
 		}
 	}
 }
